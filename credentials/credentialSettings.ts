@@ -1,0 +1,117 @@
+/**
+ * Checks on the `justFlowItApi` credential that must hold before the key is sent anywhere.
+ * Shared by the credential's `authenticate` (the last guard before a request leaves) and by the
+ * node (which reports the same problems as a clear error before it makes any request).
+ */
+
+export const DEFAULT_BASE_URL = 'https://justflow.it/api/v1';
+
+export type JustFlowItEnvironment = 'production' | 'staging';
+
+export const KEY_PREFIXES: Record<JustFlowItEnvironment, string> = {
+	production: 'jfi_sk_live_',
+	staging: 'jfi_sk_test_',
+};
+
+export interface CredentialProblem {
+	/** The credential field at fault. */
+	field: 'apiKey' | 'environment' | 'baseUrl';
+	/** What is wrong, in one sentence. */
+	message: string;
+	/** How to fix it. */
+	fix: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function isLoopbackHost(hostname: string): boolean {
+	return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** The configured base URL without trailing slashes; the default when the field is empty. */
+export function normalizeBaseUrl(baseUrl: unknown): string {
+	const text = typeof baseUrl === 'string' ? baseUrl.trim() : '';
+	return (text || DEFAULT_BASE_URL).replace(/\/+$/, '');
+}
+
+function environmentOf(value: unknown): JustFlowItEnvironment {
+	return value === 'staging' ? 'staging' : 'production';
+}
+
+function describeKeyPrefix(apiKey: string): string {
+	const match = /^jfi_sk_[a-z]+_/.exec(apiKey);
+	return match ? `"${match[0]}"` : 'an unknown prefix';
+}
+
+/** The first problem that stops the credential from being used safely, or undefined. */
+export function findCredentialProblem(credentials: {
+	apiKey?: unknown;
+	environment?: unknown;
+	baseUrl?: unknown;
+}): CredentialProblem | undefined {
+	const apiKey = typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '';
+	const environment = environmentOf(credentials.environment);
+	const expectedPrefix = KEY_PREFIXES[environment];
+	if (!apiKey) {
+		return {
+			field: 'apiKey',
+			message: 'The Just Flow It credential has no secret key',
+			fix: 'Paste a secret key from Just Flow It (Settings → API keys) into the credential.',
+		};
+	}
+	if (!apiKey.startsWith(expectedPrefix)) {
+		const otherEnvironment = environment === 'production' ? 'Staging' : 'Production';
+		const keyLooksLikeOther = apiKey.startsWith(
+			KEY_PREFIXES[environment === 'production' ? 'staging' : 'production'],
+		);
+		return {
+			field: 'environment',
+			message: `The secret key does not match the credential's environment: ${environment === 'production' ? 'Production' : 'Staging'} keys start with "${expectedPrefix}", this one starts with ${describeKeyPrefix(apiKey)}`,
+			fix: keyLooksLikeOther
+				? `Set Environment to ${otherEnvironment} in the credential, or use a key that starts with "${expectedPrefix}".`
+				: `Use a Just Flow It secret key that starts with "${expectedPrefix}".`,
+		};
+	}
+	const baseUrl = normalizeBaseUrl(credentials.baseUrl);
+	let parsed: URL;
+	try {
+		parsed = new URL(baseUrl);
+	} catch {
+		return {
+			field: 'baseUrl',
+			message: `The credential's Base URL "${baseUrl}" is not a valid URL`,
+			fix: `Use the default ${DEFAULT_BASE_URL}, or a full https:// URL.`,
+		};
+	}
+	if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+		return {
+			field: 'baseUrl',
+			message: `The credential's Base URL uses plain http:// to ${parsed.hostname}, which would send the key unencrypted`,
+			fix: `Use https:// (the default is ${DEFAULT_BASE_URL}). Plain http:// is only allowed for localhost.`,
+		};
+	}
+	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+		return {
+			field: 'baseUrl',
+			message: `The credential's Base URL must start with https://, not ${parsed.protocol}//`,
+			fix: `Use the default ${DEFAULT_BASE_URL}.`,
+		};
+	}
+	return undefined;
+}
+
+/** The origin (scheme, host, port) the key may be sent to. */
+export function allowedOrigin(baseUrl: unknown): string {
+	return new URL(normalizeBaseUrl(baseUrl)).origin;
+}
+
+/** The origin of a request as axios would build it from `url` and `baseURL`. */
+export function requestOrigin(url: string | undefined, baseURL: string | undefined): string | undefined {
+	try {
+		if (url && /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new URL(url).origin;
+		if (baseURL) return new URL(baseURL).origin;
+	} catch {
+		return undefined;
+	}
+	return undefined;
+}

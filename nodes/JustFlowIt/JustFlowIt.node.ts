@@ -1,0 +1,79 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
+import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
+
+import { DEFAULT_BASE_URL } from '../../credentials/credentialSettings';
+import { diagramFields, diagramOperations } from './resources/diagram';
+import { folderFields, folderOperations } from './resources/folder';
+import { generateFields, generateOperations } from './resources/generate';
+import { renderFields, renderOperations } from './resources/render';
+import { searchDiagrams, searchFolders } from './shared/listSearch';
+import { DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS } from './shared/transport';
+
+export class JustFlowIt implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Just Flow It',
+		name: 'justFlowIt',
+		icon: { light: 'file:../../icons/justflowit.svg', dark: 'file:../../icons/justflowit.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		description:
+			'Generate BPMN 2.0 diagrams from plain words, manage diagrams and folders, import and export BPMN, render PNG or SVG',
+		defaults: { name: 'Just Flow It' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'justFlowItApi', required: true }],
+		requestDefaults: {
+			baseURL: `={{ ($credentials.baseUrl || "${DEFAULT_BASE_URL}").trim().replace(/\\/+$/, "") }}`,
+			headers: { Accept: 'application/json' },
+			json: true,
+			ignoreHttpStatusErrors: true,
+		},
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Diagram', value: 'diagram', description: 'Saved diagrams: import, export, list, rename, move, delete' },
+					{ name: 'Folder', value: 'folder', description: 'Nested folders that hold diagrams and steer AI generation' },
+					{ name: 'Generate', value: 'generate', description: 'Turn a process described in words into a diagram' },
+					{ name: 'Render', value: 'render', description: 'Render a saved diagram as PNG or SVG' },
+				],
+				default: 'generate',
+			},
+			...diagramOperations,
+			...diagramFields,
+			...folderOperations,
+			...folderFields,
+			...generateOperations,
+			...generateFields,
+			...renderOperations,
+			...renderFields,
+			{
+				displayName: 'Options',
+				name: 'requestOptions',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Max Wait on Rate Limit (Seconds)',
+						name: 'maxRateLimitWait',
+						type: 'number',
+						default: DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
+						typeOptions: { minValue: 0 },
+						description:
+							'When Just Flow It answers "too many requests", the node waits as the API asks and tries again, for at most this long per request. 0 turns waiting off.',
+					},
+				],
+			},
+		],
+	};
+
+	methods = {
+		listSearch: { searchDiagrams, searchFolders },
+	};
+}

@@ -1,0 +1,141 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { binaryPropertyField, folderField } from '../shared/descriptions';
+import { operationRouting } from '../shared/executors';
+import { DEFAULT_GENERATION_TIMEOUT_SECONDS, generateDiagram } from '../shared/generation';
+import { requireId, requireText } from '../shared/validation';
+import { formatField, themeField } from './render';
+
+const show = (...operation: string[]) => ({ resource: ['generate'], operation });
+
+export const generateOperations: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['generate'] } },
+		default: 'create',
+		options: [
+			{
+				name: 'Create',
+				value: 'create',
+				action: 'Generate a diagram from text',
+				description:
+					'Turn a process described in plain words into a saved BPMN diagram; by default waits for it and returns the image',
+				routing: operationRouting({ method: 'POST', url: '/diagrams/generate' }, { executor: generateDiagram }),
+			},
+			{
+				name: 'Get',
+				value: 'get',
+				action: 'Get a generation',
+				description: 'Check on a generation started earlier (status, diagram ID, image link)',
+				routing: operationRouting({ method: 'GET', url: '=/generations/{{ $parameter.generationId.trim() }}' }),
+			},
+		],
+	},
+];
+
+export const generateFields: INodeProperties[] = [
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		required: true,
+		default: '',
+		placeholder:
+			'e.g. Employee onboarding: HR prepares the contract, IT creates accounts, the manager plans the first week',
+		description: 'The process in plain words: the steps, who does them, and the decisions along the way',
+		displayOptions: { show: show('create') },
+		routing: {
+			send: {
+				type: 'body',
+				property: 'prompt',
+				preSend: [
+					requireText('prompt', 'Prompt', 'Describe the process to draw, for example by mapping a form field.'),
+				],
+			},
+		},
+	},
+	{
+		displayName: 'Wait for Completion',
+		name: 'waitForCompletion',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether to wait until the diagram is ready. Off: returns the queued generation at once; use Generate → Get later.',
+		displayOptions: { show: show('create') },
+	},
+	{
+		displayName: 'Download Image',
+		name: 'downloadImage',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to return the rendered diagram as a binary file with the generation',
+		displayOptions: { show: { ...show('create'), waitForCompletion: [true] } },
+	},
+	{
+		...binaryPropertyField({ ...show('create'), waitForCompletion: [true], downloadImage: [true] }, 'output'),
+	},
+	{
+		displayName: 'Generation takes a while. The node waits up to the timeout set in Options; if it runs out, use Generate → Get with the generation ID from the message.',
+		name: 'waitNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { ...show('create'), waitForCompletion: [true] } },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: show('create') },
+		options: [
+			folderField({
+				name: 'folderId',
+				path: 'options.folderId',
+				displayName: 'Folder',
+				description: "The folder to save the diagram in; its AI context steers the generation. Empty: top level.",
+				bodyProperty: 'folder_id',
+			}),
+			{ ...formatField, routing: { send: { type: 'body', property: 'format' } } },
+			{
+				displayName: 'Name',
+				name: 'name',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. Employee onboarding',
+				description: 'Name of the new diagram. Empty: Just Flow It picks one.',
+				routing: {
+					send: {
+						type: 'body',
+						property: 'name',
+						value: '={{ String($value ?? "").trim() === "" ? undefined : String($value).trim() }}',
+					},
+				},
+			},
+			{ ...themeField, routing: { send: { type: 'body', property: 'theme' } } },
+			{
+				displayName: 'Timeout (Seconds)',
+				name: 'timeout',
+				type: 'number',
+				default: DEFAULT_GENERATION_TIMEOUT_SECONDS,
+				typeOptions: { minValue: 1 },
+				description: 'How long to wait for the generation before giving up (it keeps running in Just Flow It)',
+			},
+		],
+	},
+	{
+		displayName: 'Generation ID',
+		name: 'generationId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. 5c0e1d7a-2b9f-4c3e-8a41-6f2d9b7e0c15',
+		description: 'The ID of the generation, as returned by Generate → Create',
+		displayOptions: { show: show('get') },
+		routing: { send: { preSend: [requireId('generationId', 'Generation ID')] } },
+	},
+];

@@ -1,0 +1,114 @@
+import { sleep } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
+
+import { headerValue } from './errors';
+
+/**
+ * Paces the requests made with one key so that many items running at once slow down before the
+ * API's burst limit (contract §12) instead of running into it.
+ *
+ * n8n runs the items of a declarative node concurrently, so the gate is shared by every request
+ * made with the same key in this n8n process. It learns the window from the `RateLimit-*` (or
+ * `X-RateLimit-*`) headers: while a window has requests left, requests pass; once the requests
+ * in flight would use up what is left, the next ones wait for the window to reset. A 429 closes
+ * the gate for every request until `Retry-After` has passed.
+ */
+export class RateGate {
+	/** Requests left in the current window, as last reported, minus those started since. */
+	private remaining: number | undefined;
+
+	/** The window size the API reports (`RateLimit-Limit`). */
+	private limit: number | undefined;
+
+	/** When the current window ends (ms since epoch). */
+	private windowEndsAt = 0;
+
+	/** No request may start before this time (after a 429). */
+	private closedUntil = 0;
+
+	/** Requests sent and not yet answered. */
+	private inFlight = 0;
+
+	/** Before the first answer, only this many requests go out, to learn the limits. */
+	private static readonly FIRST_CONTACT_CONCURRENCY = 4;
+
+	/** Waits until a request may be sent; the caller must call `release` when it is answered. */
+	async acquire(): Promise<void> {
+		for (;;) {
+			const now = Date.now();
+			if (this.closedUntil > now) {
+				await sleep(this.closedUntil - now);
+				continue;
+			}
+			if (this.windowEndsAt && now >= this.windowEndsAt) {
+				// A new window: the full limit is available again.
+				this.remaining = this.limit;
+				this.windowEndsAt = 0;
+			}
+			if (this.remaining === undefined) {
+				if (this.inFlight < RateGate.FIRST_CONTACT_CONCURRENCY || this.limit !== undefined) break;
+				await sleep(25);
+				continue;
+			}
+			if (this.remaining > 0) {
+				this.remaining--;
+				break;
+			}
+			await sleep(this.windowEndsAt > now ? this.windowEndsAt - now : 50);
+		}
+		this.inFlight++;
+	}
+
+	/** Records an answer: its rate-limit headers update what the gate knows. */
+	release(headers: IDataObject | undefined): void {
+		this.inFlight = Math.max(0, this.inFlight - 1);
+		if (!headers) return;
+		const remaining = readNumber(headers, ['ratelimit-remaining', 'x-ratelimit-remaining']);
+		const limit = readNumber(headers, ['ratelimit-limit', 'x-ratelimit-limit']);
+		const reset = readNumber(headers, ['ratelimit-reset', 'x-ratelimit-reset']);
+		if (limit !== undefined) this.limit = limit;
+		if (remaining === undefined) return;
+		const now = Date.now();
+		if (reset !== undefined) {
+			// A reset far larger than a window is an epoch time (seconds), not a delta.
+			const endsAt = reset > 1e9 ? reset * 1000 : now + reset * 1000;
+			if (endsAt > this.windowEndsAt + 1000 || this.windowEndsAt <= now) {
+				// A newer window than the one we knew: take its count as it stands.
+				this.windowEndsAt = endsAt;
+				this.remaining = Math.max(0, remaining - this.inFlight);
+				return;
+			}
+		}
+		// Same window: answers may arrive out of order, so keep the lower count.
+		const reported = Math.max(0, remaining - this.inFlight);
+		this.remaining = this.remaining === undefined ? reported : Math.min(this.remaining, reported);
+	}
+
+	/** After a 429: nothing is sent with this key until the wait is over. */
+	closeFor(seconds: number): void {
+		const until = Date.now() + Math.max(0, seconds) * 1000;
+		if (until > this.closedUntil) this.closedUntil = until;
+		this.remaining = 0;
+		if (this.windowEndsAt < until) this.windowEndsAt = until;
+	}
+}
+
+function readNumber(headers: IDataObject, names: string[]): number | undefined {
+	for (const name of names) {
+		const value = headerValue(headers, name);
+		if (value !== undefined && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
+	}
+	return undefined;
+}
+
+const gates = new Map<string, RateGate>();
+
+/** The gate shared by every request made with one key (identified by a hash, never the key). */
+export function rateGateFor(keyFingerprint: string): RateGate {
+	let gate = gates.get(keyFingerprint);
+	if (!gate) {
+		gate = new RateGate();
+		gates.set(keyFingerprint, gate);
+	}
+	return gate;
+}

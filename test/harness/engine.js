@@ -1,0 +1,229 @@
+'use strict';
+/**
+ * Runs workflows through n8n's real execution engine (n8n-core's WorkflowExecute, which hands
+ * declarative nodes to RoutingNode) with the package loaded from its built dist/ by n8n-core's
+ * PackageDirectoryLoader — the same loader n8n uses for installed community packages.
+ *
+ * Nothing of the node is mocked: requests go over HTTP to whatever the credential's baseUrl names
+ * (in tests, the fake API on 127.0.0.1), and the credential's own `authenticate` puts the key on.
+ */
+require('reflect-metadata');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Container } = require('@n8n/di');
+const { ICredentialsHelper, Workflow, createRunExecutionData } = require('n8n-workflow');
+const { BinaryDataService, ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } = require('n8n-core');
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const NODE_TYPE = 'n8n-nodes-justflowit.justFlowIt';
+const CREDENTIAL_TYPE = 'justFlowItApi';
+
+/** Applies a credential type's `authenticate` the way n8n's CredentialsHelper does. */
+class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(credentialTypes, credentialData) {
+		super();
+		this.credentialTypes = credentialTypes;
+		this.credentialData = credentialData;
+	}
+
+	getParentTypes() {
+		return [];
+	}
+
+	isCredentialUsableByNode() {
+		return true;
+	}
+
+	async authenticate(credentials, typeName, requestOptions, workflow, node) {
+		const type = this.credentialTypes[typeName];
+		const { authenticate } = type;
+		if (typeof authenticate === 'function') return await authenticate.call(type, credentials, requestOptions);
+		if (authenticate && authenticate.type === 'generic') {
+			for (const [outer, values] of Object.entries(authenticate.properties)) {
+				requestOptions[outer] = requestOptions[outer] ?? {};
+				for (const [key, value] of Object.entries(values)) {
+					requestOptions[outer][key] = workflow.expression.getSimpleParameterValue(
+						node, value, 'internal', { $credentials: credentials }, undefined, '');
+				}
+			}
+		}
+		return requestOptions;
+	}
+
+	async preAuthentication() {
+		return undefined;
+	}
+
+	async runPreAuthentication() {
+		return undefined;
+	}
+
+	async getCredentials() {
+		throw new Error('not used by these tests');
+	}
+
+	async getDecrypted(_additionalData, _nodeCredentials, type) {
+		if (!this.credentialData[type]) throw new Error(`No test credentials of type ${type}`);
+		return { ...this.credentialData[type] };
+	}
+
+	async updateCredentials() {}
+
+	async updateCredentialsOauthTokenData() {}
+
+	getCredentialsProperties(type) {
+		return this.credentialTypes[type]?.properties ?? [];
+	}
+}
+
+let loaded;
+
+/** Loads the built package (dist/) once per process through n8n's PackageDirectoryLoader. */
+async function loadPackage(packageRoot = PACKAGE_ROOT) {
+	if (loaded && loaded.root === packageRoot) return loaded;
+	if (!fs.existsSync(path.join(packageRoot, 'dist'))) {
+		throw new Error('dist/ is missing: run `npm run build` first');
+	}
+	const loader = new PackageDirectoryLoader(packageRoot);
+	await loader.loadAll();
+	const packageName = loader.packageName;
+	const nodeTypes = {};
+	for (const [name, entry] of Object.entries(loader.nodeTypes)) nodeTypes[`${packageName}.${name}`] = entry.type;
+	const credentialTypes = {};
+	for (const [name, entry] of Object.entries(loader.credentialTypes)) credentialTypes[name] = entry.type;
+	loaded = { root: packageRoot, loader, nodeTypes, credentialTypes };
+	return loaded;
+}
+
+let binaryMode = 'memory';
+
+/**
+ * Chooses where n8n keeps binary data: 'memory' (inline base64) or 'filesystem' (n8n 2.x's
+ * default on servers: files on disk, items only hold an id).
+ */
+async function setBinaryMode(mode) {
+	if (mode === binaryMode) return;
+	const config = {
+		mode: mode === 'filesystem' ? 'filesystem' : 'default',
+		availableModes: ['filesystem'],
+		localStoragePath: fs.mkdtempSync(path.join(os.tmpdir(), 'jfi-binary-')),
+		signingSecret: 'test-secret',
+		dbMaxFileSize: 512,
+	};
+	const service = new BinaryDataService(config, { error() {}, warn() {} }, { debug() {}, warn() {}, error() {}, info() {} });
+	if (mode === 'filesystem') await service.init();
+	Container.set(BinaryDataService, service);
+	binaryMode = mode;
+}
+
+/** The bytes of a binary item in either mode. */
+async function binaryBuffer(binary) {
+	if (binary.id) {
+		const service = Container.get(BinaryDataService);
+		return await service.getAsBuffer(binary);
+	}
+	return Buffer.from(binary.data, 'base64');
+}
+
+function deferred() {
+	let resolve;
+	const promise = new Promise((r) => (resolve = r));
+	return { promise, resolve };
+}
+
+/**
+ * Runs a workflow and returns every node's output.
+ * @param {object} args
+ * @param {Array<object>} args.nodes workflow nodes; nodes[0] receives `input`
+ * @param {object} [args.connections] n8n connections between the nodes
+ * @param {Array<object>} [args.input] items fed to nodes[0] (default: one empty item)
+ * @param {object} args.credentials data of the justFlowItApi credential
+ */
+async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], credentials }) {
+	const { nodeTypes, credentialTypes } = await loadPackage();
+	const nodeTypesApi = {
+		getByName: (type) => nodeTypes[type],
+		getByNameAndVersion: (type) => nodeTypes[type],
+		getKnownTypes: () => ({}),
+	};
+	const workflowNodes = nodes.map((node, index) => ({
+		id: node.id ?? `node-${index}`,
+		typeVersion: 1,
+		type: NODE_TYPE,
+		position: [index * 200, 0],
+		credentials: { [CREDENTIAL_TYPE]: { id: 'cred-1', name: 'Just Flow It test' } },
+		...node,
+	}));
+	const workflow = new Workflow({
+		id: 'test-workflow',
+		name: 'test',
+		nodes: workflowNodes,
+		connections,
+		active: false,
+		nodeTypes: nodeTypesApi,
+		settings: { executionOrder: 'v1' },
+	});
+	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
+		id: 'test-workflow', name: 'test', nodes: workflowNodes, connections, active: false,
+		settings: {}, createdAt: new Date(), updatedAt: new Date(), isArchived: false, activeVersionId: null,
+	});
+	const finished = deferred();
+	hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
+	const additionalData = {
+		credentialsHelper: new TestCredentialsHelper(credentialTypes, { [CREDENTIAL_TYPE]: credentials }),
+		hooks,
+		executionId: 'test-execution',
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formBaseUrl: 'http://127.0.0.1:5678/form',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+		formTestBaseUrl: 'http://127.0.0.1:5678/form-test',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+		mcpBaseUrl: 'http://127.0.0.1:5678/mcp',
+		mcpTestBaseUrl: 'http://127.0.0.1:5678/mcp-test',
+		variables: {},
+		userId: 'test-user',
+		executeWorkflow: async () => { throw new Error('not supported'); },
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		logAiEvent: () => {},
+		startRunnerTask: async () => { throw new Error('not supported'); },
+	};
+	const runExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node: workflowNodes[0], data: { main: [input] }, source: null }],
+		},
+	});
+	const execute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+	await execute.processRunExecutionData(workflow);
+	const run = await finished.promise;
+	const outputs = {};
+	for (const [name, runs] of Object.entries(run.data.resultData.runData)) {
+		const last = runs[runs.length - 1];
+		outputs[name] = last?.data?.main?.[0] ?? [];
+	}
+	return { run, outputs, error: run.data.resultData.error };
+}
+
+/** Runs one Just Flow It node on `input` and returns its output items (or its error). */
+async function runNode({ parameters, input, credentials, onError, name = 'Just Flow It' }) {
+	const node = { name, parameters };
+	if (onError) node.onError = onError;
+	const result = await runWorkflow({ nodes: [node], input, credentials });
+	return { items: result.outputs[name] ?? [], error: result.error, run: result.run };
+}
+
+module.exports = {
+	NODE_TYPE,
+	CREDENTIAL_TYPE,
+	PACKAGE_ROOT,
+	loadPackage,
+	runWorkflow,
+	runNode,
+	setBinaryMode,
+	binaryBuffer,
+};
