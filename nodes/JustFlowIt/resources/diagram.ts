@@ -66,7 +66,7 @@ export const diagramOperations: INodeProperties[] = [
 				name: 'Get Many',
 				value: 'getAll',
 				action: 'Get many diagrams',
-				description: 'List diagrams, newest first',
+				description: 'List many diagrams, newest first',
 				routing: operationRouting({ method: 'GET', url: '/diagrams' }, { executor: paginateWithCursor }),
 			},
 			{

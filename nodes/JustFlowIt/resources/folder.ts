@@ -57,7 +57,7 @@ export const folderOperations: INodeProperties[] = [
 				name: 'Get Many',
 				value: 'getAll',
 				action: 'Get many folders',
-				description: 'List all folders (every level), newest first',
+				description: 'List many folders (every level), newest first',
 				routing: operationRouting({ method: 'GET', url: '/folders' }, { executor: paginateWithCursor }),
 			},
 			{

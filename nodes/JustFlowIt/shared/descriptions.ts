@@ -1,7 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { requireId } from './validation';
-import { UUID_PATTERN } from './validation';
+import { requireId, UUID_PATTERN } from './validation';
 
 /** The link the editor shows beside a picked diagram or folder. */
 const APP_URL = 'https://justflow.it/app';
@@ -24,7 +23,6 @@ function idLocator(args: {
 }): INodeProperties {
 	const plural = args.kind === 'diagram' ? 'diagrams' : 'folders';
 	const searchListMethod = args.kind === 'diagram' ? 'searchDiagrams' : 'searchFolders';
-	const label = args.kind === 'diagram' ? 'Diagram' : 'Folder';
 	const urlRegex = `https?://[^/]+/(?:app/)?${plural}/(${UUID_PATTERN})`;
 	return {
 		displayName: args.displayName,
@@ -75,7 +73,7 @@ function idLocator(args: {
 		routing: {
 			send: {
 				preSend: [
-					requireId(args.name, `${label}${args.name.includes('.') ? ` (${args.displayName})` : ''}`, {
+					requireId(args.name, args.displayName, {
 						allowRoot: args.allowRoot,
 						optional: args.optional,
 					}),

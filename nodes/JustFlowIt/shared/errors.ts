@@ -1,4 +1,4 @@
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
 
 /** What went wrong with one API call, read from the response (or from its absence). */
@@ -262,4 +262,10 @@ export class JustFlowItApiError extends NodeApiError {
 		} as ConstructorParameters<typeof NodeApiError>[2]);
 		this.apiFailure = failure;
 	}
+}
+
+/** An error as n8n shows it: n8n's own errors pass through, anything else is wrapped. */
+export function asNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }

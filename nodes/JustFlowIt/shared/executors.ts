@@ -7,7 +7,10 @@ import type {
 	PostReceiveAction,
 } from 'n8n-workflow';
 
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
 import { MAX_PAGE_SIZE } from './constants';
+import { asNodeError, JustFlowItApiError } from './errors';
 import { prepareRequestScope, sendRoutedRequest } from './transport';
 
 /**
@@ -17,19 +20,49 @@ import { prepareRequestScope, sendRoutedRequest } from './transport';
  * and pagination both need. Each result item is paired with the input item it came from.
  */
 
-function pairedWith(items: INodeExecutionData[], itemIndex: number): INodeExecutionData[] {
-	return items.map((item) => ({ ...item, pairedItem: { item: itemIndex } }));
+type Executor = (
+	this: IExecutePaginationFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+) => Promise<INodeExecutionData[]>;
+
+/** What a continue-on-fail item carries in json: the message and what helps to act on it. */
+function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
+	const json: IDataObject = { error: error.message };
+	if (error.description) json.description = error.description;
+	if (error instanceof JustFlowItApiError) {
+		const { apiFailure } = error;
+		if (apiFailure.status) json.httpCode = apiFailure.status;
+		if (apiFailure.code) json.code = apiFailure.code;
+		if (apiFailure.param) json.param = apiFailure.param;
+		if (apiFailure.requestId) json.requestId = apiFailure.requestId;
+	}
+	return json;
+}
+
+/**
+ * Wraps an executor so that every item it returns is paired with the input item it came from,
+ * and, when the node continues on fail, a failure becomes one error item paired the same way
+ * (n8n's engine cannot pair it when an operation returns more items than it got).
+ */
+export function itemExecutor(run: Executor): Executor {
+	return async function (this: IExecutePaginationFunctions, requestData) {
+		const pairedItem = { item: this.getItemIndex() };
+		try {
+			const items = await run.call(this, requestData);
+			return items.map((item) => ({ ...item, pairedItem }));
+		} catch (caught) {
+			const error = asNodeError(this.getNode(), caught, pairedItem.item);
+			if (!this.continueOnFail()) throw error;
+			return [{ json: errorJson(error), error, pairedItem }];
+		}
+	};
 }
 
 /** Sends the operation's request once (retried as the policy allows). */
-export async function sendOnce(
-	this: IExecutePaginationFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-): Promise<INodeExecutionData[]> {
+export const sendOnce = itemExecutor(async function (this: IExecutePaginationFunctions, requestData) {
 	const scope = await prepareRequestScope(this, requestData.options.method);
-	const items = await sendRoutedRequest(this, scope, requestData);
-	return pairedWith(items, this.getItemIndex());
-}
+	return await sendRoutedRequest(this, scope, requestData);
+});
 
 interface ListPage {
 	data: IDataObject[];
@@ -51,7 +84,7 @@ function readListPage(body: unknown): ListPage {
  * Limit it asks for no more than it still needs, and stops there. The cursor is added to the
  * query the routing built, so nothing else in it is lost.
  */
-export async function paginateWithCursor(
+export const paginateWithCursor = itemExecutor(async function (
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
@@ -76,11 +109,8 @@ export async function paginateWithCursor(
 		seenCursors.add(page.nextCursor);
 		cursor = page.nextCursor;
 	}
-	return pairedWith(
-		collected.map((json) => ({ json })),
-		this.getItemIndex(),
-	);
-}
+	return collected.map((json) => ({ json }));
+});
 
 /**
  * The routing of one operation: its request, sent through `executor` (default: `sendOnce`), with
@@ -90,7 +120,7 @@ export function operationRouting(
 	request: DeclarativeRestApiSettings.HttpRequestOptions,
 	options: {
 		postReceive?: PostReceiveAction[];
-		executor?: typeof sendOnce;
+		executor?: Executor;
 	} = {},
 ): INodePropertyRouting {
 	return {

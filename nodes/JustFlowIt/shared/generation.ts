@@ -11,18 +11,26 @@ import { diagramName, imageBytes, imageItem } from './binary';
 import { API_PATHS } from './constants';
 import type { ImageFormat } from './constants';
 import { bodyToObject } from './errors';
+import { itemExecutor } from './executors';
 import { apiRequest, prepareRequestScope, sendRoutedRequest } from './transport';
 import type { RequestScope } from './transport';
 
-/** Polling schedule (contract §9): first look after 2 s, then 1.5× longer each time, at most 10 s. */
+/**
+ * Polling schedule (contract §9 leaves it to us). The first look is after 2 s; after that the
+ * node waits 15 % of the time the generation has run so far (at least 0.5 s, at most 10 s).
+ * A job that ends at time T is then seen by T × 1.15 at the latest — at most 15 % added latency —
+ * with the fewest polls that promise allows (the polls grow geometrically, so a 2-minute job
+ * takes about 30 polls and a 5-second one about 7). Every poll also passes the key's rate gate.
+ */
 export const POLL_FIRST_DELAY_MS = 2000;
-export const POLL_BACKOFF_FACTOR = 1.5;
+export const POLL_GROWTH = 0.15;
+export const POLL_MIN_DELAY_MS = 500;
 export const POLL_MAX_DELAY_MS = 10_000;
 export const DEFAULT_GENERATION_TIMEOUT_SECONDS = 300;
 
-/** The delay before poll number `index` (0-based). */
-export function pollDelay(index: number): number {
-	return Math.min(POLL_MAX_DELAY_MS, POLL_FIRST_DELAY_MS * POLL_BACKOFF_FACTOR ** index);
+/** How long to wait before the next poll, `elapsedMs` after the generation was started. */
+export function pollDelay(elapsedMs: number): number {
+	return Math.min(POLL_MAX_DELAY_MS, Math.max(POLL_MIN_DELAY_MS, elapsedMs * POLL_GROWTH));
 }
 
 const TERMINAL = new Set(['succeeded', 'failed']);
@@ -43,9 +51,11 @@ async function waitForGeneration(
 	timeoutSeconds: number,
 ): Promise<IDataObject> {
 	const id = String(generation.id);
-	const deadline = Date.now() + timeoutSeconds * 1000;
+	const startedAt = Date.now();
+	const deadline = startedAt + timeoutSeconds * 1000;
 	let current = generation;
-	for (let poll = 0; !TERMINAL.has(String(current.status)); poll++) {
+	let waitMs = POLL_FIRST_DELAY_MS;
+	while (!TERMINAL.has(String(current.status))) {
 		const remaining = deadline - Date.now();
 		if (remaining <= 0) {
 			throw new NodeOperationError(
@@ -57,8 +67,9 @@ async function waitForGeneration(
 				},
 			);
 		}
-		await sleep(Math.min(pollDelay(poll), remaining));
+		await sleep(Math.min(waitMs, remaining));
 		current = { ...(await fetchGeneration(ctx, scope, id)) };
+		waitMs = pollDelay(Date.now() - startedAt);
 	}
 	if (current.status === 'failed') {
 		const reason = (current.error ?? {}) as IDataObject;
@@ -76,7 +87,7 @@ async function waitForGeneration(
  * Executor of Generate → Create: starts the generation and, unless told not to, waits for it
  * and downloads the image through the image endpoint (never by sending the key to `image_url`).
  */
-export async function generateDiagram(
+export const generateDiagram = itemExecutor(async function (
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
@@ -114,4 +125,4 @@ export async function generateDiagram(
 			: await diagramName(this, pollScope, diagramId);
 	const property = String(this.getNodeParameter('binaryPropertyName', 'data')).trim() || 'data';
 	return [await imageItem(this, { json: finished, bytes, name, format, property })];
-}
+});

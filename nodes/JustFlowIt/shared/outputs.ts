@@ -1,14 +1,10 @@
-import type { IExecuteSingleFunctions, IN8nHttpFullResponse, INodeExecutionData, PostReceiveAction } from 'n8n-workflow';
+import type { IExecuteSingleFunctions, INodeExecutionData, PostReceiveAction } from 'n8n-workflow';
 
 import { readIdParameter } from './validation';
 
 /** postReceive of a Delete: `{ deleted: true, id }` instead of the empty 204 body. */
 export function deletedResult(idParameter: string): PostReceiveAction {
-	return async function (
-		this: IExecuteSingleFunctions,
-		_items: INodeExecutionData[],
-		_response: IN8nHttpFullResponse,
-	): Promise<INodeExecutionData[]> {
+	return async function (this: IExecuteSingleFunctions): Promise<INodeExecutionData[]> {
 		return [{ json: { deleted: true, id: readIdParameter(this, idParameter) } }];
 	};
 }

@@ -13,6 +13,7 @@ import type {
 import { findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
 import { CREDENTIAL_TYPE, scopeFor } from './constants';
 import {
+	asNodeError,
 	JustFlowItApiError,
 	isRateLimited,
 	readApiFailure,
@@ -150,7 +151,7 @@ export async function sendWithRetries<T>(
 			answered(error instanceof FailedAnswer ? error.headers : undefined);
 			if (error instanceof FailedAnswer) failure = error.failure;
 			else if (!(error instanceof JustFlowItApiError) && isTransportError(error)) failure = transportFailure(error);
-			else throw error;
+			else throw asNodeError(ctx.getNode(), error, ctx.getItemIndex());
 		}
 		if (isRateLimited(failure)) {
 			const wait = failure.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS;

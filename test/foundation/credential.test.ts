@@ -1,0 +1,91 @@
+import type { ICredentialType, IHttpRequestOptions } from 'n8n-workflow';
+
+import { LIVE_KEY, requestLines, run, startFake, TEST_KEY } from '../support/context';
+import type { FakeServer } from '../support/context';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { loadPackage } = require('../harness/engine');
+
+let fake: FakeServer;
+let credentialType: ICredentialType;
+
+beforeAll(async () => {
+	fake = await startFake();
+	credentialType = (await loadPackage()).credentialTypes.justFlowItApi;
+});
+afterAll(async () => {
+	await fake.close();
+});
+beforeEach(() => {
+	fake.reset();
+});
+
+const listDiagrams = { resource: 'diagram', operation: 'getAll', returnAll: false, limit: 1 };
+
+describe('credential justFlowItApi', () => {
+	it('sends the key as a Bearer header and tolerates a trailing slash in the base URL', async () => {
+		const result = await run(fake, listDiagrams, { credentials: { baseUrl: `${fake.baseUrl}/` } });
+		expect(result.error).toBeUndefined();
+		expect(requestLines(fake)).toEqual(['GET /diagrams?limit=1']);
+		expect(fake.requests[0].headers.authorization).toBe(`Bearer ${TEST_KEY}`);
+	});
+
+	it('works with a live key in the Production environment', async () => {
+		const result = await run(fake, listDiagrams, { credentials: { apiKey: LIVE_KEY, environment: 'production' } });
+		expect(result.error).toBeUndefined();
+		expect(fake.requests[0].headers.authorization).toBe(`Bearer ${LIVE_KEY}`);
+	});
+
+	it('refuses a test key in Production before any request, and says how to fix it', async () => {
+		const result = await run(fake, listDiagrams, { credentials: { apiKey: TEST_KEY, environment: 'production' } });
+		expect(fake.requests).toHaveLength(0);
+		expect(result.error?.message).toBe(
+			'The secret key does not match the credential\'s environment: Production keys start with "jfi_sk_live_", this one starts with "jfi_sk_test_"',
+		);
+		expect(result.error?.description).toBe(
+			'Set Environment to Staging in the credential, or use a key that starts with "jfi_sk_live_".',
+		);
+	});
+
+	it('refuses plain http:// to a host that is not loopback, before any request', async () => {
+		const result = await run(fake, listDiagrams, { credentials: { baseUrl: 'http://api.example.com/api/v1' } });
+		expect(fake.requests).toHaveLength(0);
+		expect(result.error?.message).toBe(
+			"The credential's Base URL uses plain http:// to api.example.com, which would send the key unencrypted",
+		);
+	});
+
+	it("authenticate() never puts the key on a request to another origin", async () => {
+		const authenticate = credentialType.authenticate as (
+			c: Record<string, unknown>,
+			r: IHttpRequestOptions,
+		) => Promise<IHttpRequestOptions>;
+		const credentials = { apiKey: TEST_KEY, environment: 'staging', baseUrl: fake.baseUrl };
+		const own = await authenticate(credentials, { url: '/diagrams', baseURL: fake.baseUrl });
+		expect(own.headers?.Authorization).toBe(`Bearer ${TEST_KEY}`);
+		expect(own.sendCredentialsOnCrossOriginRedirect).toBe(false);
+		await expect(authenticate(credentials, { url: `${fake.imageOrigin}/x.png` })).rejects.toThrow(
+			/Refused to send the Just Flow It key/,
+		);
+	});
+
+	it('has a credential test that lists one diagram and explains 401 and 403', async () => {
+		const test = credentialType.test!;
+		expect(test.request).toMatchObject({ url: '/diagrams', qs: { limit: 1 } });
+		const messages = (test.rules ?? []).map((rule) => [rule.properties.value, rule.properties.message]);
+		expect(messages).toEqual([
+			[401, expect.stringContaining('not accepted')],
+			[403, expect.stringContaining('diagrams:read')],
+		]);
+		// Send the test request to the fake with good, unknown and under-scoped keys.
+		const send = async (apiKey: string) => {
+			const url = new URL(`${fake.baseUrl}${test.request.url}?limit=1`);
+			const response = await fetch(url, { headers: { Authorization: `Bearer ${apiKey}` } });
+			return response.status;
+		};
+		fake.addKey('jfi_sk_test_NOREADSCOPE0000000000000', { scopes: ['generate'] });
+		expect(await send(TEST_KEY)).toBe(200);
+		expect(await send('jfi_sk_test_UNKNOWN00000000000000000')).toBe(401);
+		expect(await send('jfi_sk_test_NOREADSCOPE0000000000000')).toBe(403);
+	});
+});

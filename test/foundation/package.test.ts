@@ -1,0 +1,77 @@
+import { execFileSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { PackageDirectoryLoader } = require('n8n-core');
+
+const root = resolve(__dirname, '..', '..');
+
+describe('the published package', () => {
+	let unpacked: string;
+	let files: string[];
+
+	beforeAll(() => {
+		const work = mkdtempSync(join(tmpdir(), 'jfi-pack-'));
+		const output = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+			cwd: root,
+			encoding: 'utf8',
+		});
+		const [packed] = JSON.parse(output) as Array<{ filename: string; files: Array<{ path: string }> }>;
+		files = packed.files.map((file) => file.path).sort();
+		execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', work]);
+		unpacked = join(work, 'package');
+	});
+
+	afterAll(() => {
+		rmSync(resolve(unpacked, '..'), { recursive: true, force: true });
+	});
+
+	it('ships only dist/, package.json, README and LICENSE', () => {
+		const outside = files.filter((file) => !file.startsWith('dist/'));
+		expect(outside.sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
+		expect(files).toEqual(
+			expect.arrayContaining([
+				'dist/nodes/JustFlowIt/JustFlowIt.node.js',
+				'dist/nodes/JustFlowIt/JustFlowIt.node.json',
+				'dist/credentials/JustFlowItApi.credentials.js',
+				'dist/icons/justflowit.svg',
+				'dist/icons/justflowit.dark.svg',
+			]),
+		);
+		expect(files.some((file) => file.includes('test'))).toBe(false);
+	});
+
+	it('follows the n8n community package rules', () => {
+		const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'));
+		expect(manifest.name).toBe('n8n-nodes-justflowit');
+		expect(manifest.keywords).toContain('n8n-community-node-package');
+		expect(manifest.license).toBe('MIT');
+		expect(manifest.dependencies ?? {}).toEqual({});
+		expect(manifest.peerDependencies).toEqual({ 'n8n-workflow': '*' });
+		expect(manifest.n8n).toEqual({
+			n8nNodesApiVersion: 1,
+			strict: true,
+			credentials: ['dist/credentials/JustFlowItApi.credentials.js'],
+			nodes: ['dist/nodes/JustFlowIt/JustFlowIt.node.js'],
+		});
+		expect(manifest.scripts?.postinstall ?? manifest.scripts?.install ?? manifest.scripts?.preinstall).toBeUndefined();
+	});
+
+	it("loads with n8n-core's PackageDirectoryLoader from the unpacked tarball", async () => {
+		const loader = new PackageDirectoryLoader(unpacked);
+		await loader.loadAll();
+		expect(Object.keys(loader.nodeTypes)).toEqual(['justFlowIt']);
+		expect(Object.keys(loader.credentialTypes)).toEqual(['justFlowItApi']);
+		const { description } = loader.nodeTypes.justFlowIt.type;
+		expect(description.usableAsTool).toBe(true);
+		expect(description.iconUrl).toEqual({
+			light: 'icons/n8n-nodes-justflowit/dist/icons/justflowit.svg',
+			dark: 'icons/n8n-nodes-justflowit/dist/icons/justflowit.dark.svg',
+		});
+		expect(description.codex?.categories).toEqual(['Productivity', 'Development']);
+		const resources = description.properties.find((p: { name: string }) => p.name === 'resource');
+		expect(resources.options.map((o: { value: string }) => o.value)).toEqual(['diagram', 'folder', 'generate', 'render']);
+	});
+});

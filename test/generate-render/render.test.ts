@@ -1,0 +1,129 @@
+import type { IBinaryData } from 'n8n-workflow';
+
+import { binaryBytes, byId, requestLines, run, runChain, setBinaryMode, startFake, TEST_KEY } from '../support/context';
+import type { FakeServer } from '../support/context';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+let fake: FakeServer;
+
+beforeAll(async () => {
+	fake = await startFake();
+});
+afterAll(async () => {
+	await setBinaryMode('memory');
+	await fake.close();
+});
+beforeEach(() => {
+	fake.reset();
+});
+
+const render = (diagramId: string, extra: Record<string, unknown> = {}) => ({
+	resource: 'render',
+	operation: 'image',
+	diagramId: byId(diagramId),
+	...extra,
+});
+
+describe('Render → Image', () => {
+	it.each([
+		['png', 'light', 'image/png'],
+		['png', 'dark', 'image/png'],
+		['svg', 'light', 'image/svg+xml'],
+		['svg', 'dark', 'image/svg+xml'],
+	])('renders %s in the %s theme as a proper file', async (format, theme, mimeType) => {
+		const diagram = fake.seedDiagram({ name: 'Order to cash' });
+		const result = await run(fake, render(String(diagram.id), { format, theme }));
+		expect(result.error).toBeUndefined();
+		expect(requestLines(fake)).toEqual([
+			`GET /diagrams/${diagram.id}/image?format=${format}&theme=${theme}`,
+			`GET /diagrams/${diagram.id}`,
+		]);
+		const [item] = result.items;
+		expect(item.json).toEqual({
+			diagramId: diagram.id,
+			name: 'Order to cash',
+			format,
+			theme,
+			fileName: `Order to cash.${format}`,
+			mimeType,
+			fileSize: expect.any(Number),
+		});
+		const file = item.binary?.data as IBinaryData;
+		expect(file).toMatchObject({ mimeType, fileName: `Order to cash.${format}`, fileExtension: format });
+		const bytes = await binaryBytes(file);
+		expect(item.json.fileSize).toBe(bytes.length);
+		if (format === 'png') expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+		else expect(bytes.toString('utf8')).toMatch(/<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+	});
+
+	it('light and dark renders differ', async () => {
+		const diagram = fake.seedDiagram({ name: 'Themes' });
+		const light = await run(fake, render(String(diagram.id), { theme: 'light' }));
+		const dark = await run(fake, render(String(diagram.id), { theme: 'dark' }));
+		const lightBytes = await binaryBytes(light.items[0].binary?.data as IBinaryData);
+		const darkBytes = await binaryBytes(dark.items[0].binary?.data as IBinaryData);
+		expect(lightBytes.equals(darkBytes)).toBe(false);
+	});
+
+	it('takes the file name from the input item when it is the same diagram (no extra request)', async () => {
+		const diagrams = [fake.seedDiagram({ name: 'First: a/b' }), fake.seedDiagram({ name: 'Second' })];
+		const result = await runChain(fake, [
+			{ name: 'List', parameters: { resource: 'diagram', operation: 'getAll', returnAll: true } },
+			{ name: 'Render', parameters: { resource: 'render', operation: 'image', diagramId: '={{ $json.id }}' } },
+		]);
+		expect(result.error).toBeUndefined();
+		const names = result.outputs.Render.map((item) => (item.binary?.data as IBinaryData).fileName);
+		expect(names).toEqual(['Second.png', 'First_ a_b.png']);
+		expect(result.outputs.Render.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(requestLines(fake)).toEqual([
+			'GET /diagrams?limit=100',
+			`GET /diagrams/${diagrams[1].id}/image?format=png&theme=light`,
+			`GET /diagrams/${diagrams[0].id}/image?format=png&theme=light`,
+		]);
+	});
+
+	it('follows a redirect to another origin without sending the key there', async () => {
+		fake.settings.imageMode = 'redirect';
+		const diagram = fake.seedDiagram({ name: 'Redirected' });
+		const result = await run(fake, render(String(diagram.id), { format: 'png' }));
+		expect(result.error).toBeUndefined();
+		const bytes = await binaryBytes(result.items[0].binary?.data as IBinaryData);
+		expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+		expect(fake.imageHostRequests).toHaveLength(1);
+		expect(fake.imageHostRequests[0].headers.authorization).toBeUndefined();
+		expect(JSON.stringify(fake.imageHostRequests)).not.toContain(TEST_KEY);
+		expect(fake.requests[0].headers.authorization).toBe(`Bearer ${TEST_KEY}`);
+	});
+
+	it('tolerates a JSON answer that links to the image, fetched without the key', async () => {
+		fake.settings.imageMode = 'json';
+		const diagram = fake.seedDiagram({ name: 'Linked' });
+		const result = await run(fake, render(String(diagram.id), { format: 'svg' }));
+		expect(result.error).toBeUndefined();
+		const svg = (await binaryBytes(result.items[0].binary?.data as IBinaryData)).toString('utf8');
+		expect(svg).toContain('<svg');
+		expect(fake.imageHostRequests).toHaveLength(1);
+		expect(fake.imageHostRequests[0].headers.authorization).toBeUndefined();
+	});
+
+	it('works in n8n filesystem binary mode: the file lands in the store, json keeps only metadata', async () => {
+		await setBinaryMode('filesystem');
+		try {
+			const diagram = fake.seedDiagram({ name: 'On disk' });
+			const result = await run(fake, render(String(diagram.id)));
+			expect(result.error).toBeUndefined();
+			const file = result.items[0].binary?.data as IBinaryData;
+			expect(file.id).toMatch(/^filesystem/);
+			expect(file.data).not.toMatch(/^iVBOR/);
+			const bytes = await binaryBytes(file);
+			expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+			const exported = await run(fake, { resource: 'diagram', operation: 'export', diagramId: byId(String(diagram.id)) });
+			const bpmn = exported.items[0].binary?.data as IBinaryData;
+			expect(bpmn.id).toMatch(/^filesystem/);
+			expect((await binaryBytes(bpmn)).toString('utf8')).toContain('definitions');
+		} finally {
+			await setBinaryMode('memory');
+		}
+	});
+});
