@@ -308,11 +308,11 @@ describe('continue-on-fail', () => {
 describe('bad input is refused before any request', () => {
 	const big = `<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"><bpmn:process id="p"/><!-- ${'x'.repeat(5 * 1024 * 1024)} --></bpmn:definitions>`;
 	it.each([
-		['an empty prompt', { resource: 'generate', operation: 'create', prompt: '' }, 'Prompt is empty', undefined],
+		['an empty prompt (mapped from an empty form field)', { resource: 'generate', operation: 'create', prompt: '={{ $json.text }}' }, 'Prompt is empty', [{ json: { text: '  ' } }]],
 		['an empty diagram name', { resource: 'diagram', operation: 'create', name: ' ', bpmnSource: 'text', bpmnXml: sampleBpmn() }, 'Name is empty', undefined],
-		['a non-UUID diagram id', getDiagram('12345'), 'Diagram "12345" is not a valid ID', undefined],
-		['a non-UUID folder in Additional Fields', { resource: 'diagram', operation: 'create', name: 'x', bpmnSource: 'text', bpmnXml: sampleBpmn(), additionalFields: { folderId: byId('nope') } }, 'Folder "nope" is not a valid ID', undefined],
-		['an empty generation id', { resource: 'generate', operation: 'get', generationId: '' }, 'Generation ID is empty', undefined],
+		['a non-UUID diagram id', { ...getDiagram(''), diagramId: '={{ "12345" }}' }, 'Diagram "12345" is not a valid ID', undefined],
+		['a non-UUID folder in Additional Fields', { resource: 'diagram', operation: 'create', name: 'x', bpmnSource: 'text', bpmnXml: sampleBpmn(), additionalFields: { folderId: '={{ "nope" }}' } }, 'Folder "nope" is not a valid ID', undefined],
+		['an empty generation id (mapped)', { resource: 'generate', operation: 'get', generationId: '={{ $json.id }}' }, 'Generation ID is empty', [{ json: { id: '' } }]],
 		['BPMN text that is not XML', { resource: 'diagram', operation: 'create', name: 'x', bpmnSource: 'text', bpmnXml: 'Start → Approve → End' }, 'BPMN XML is not a BPMN 2.0 document: it is not XML (it does not start with "<")', undefined],
 		['XML in the wrong namespace', { resource: 'diagram', operation: 'create', name: 'x', bpmnSource: 'text', bpmnXml: '<definitions xmlns="http://example.com/other"><process/></definitions>' }, 'BPMN XML is not a BPMN 2.0 document: its <definitions> element is not in the BPMN 2.0 namespace http://www.omg.org/spec/BPMN/20100524/MODEL', undefined],
 		['a BPMN file over 5 MiB', { resource: 'diagram', operation: 'create', name: 'x', bpmnSource: 'binary' }, 'The BPMN file is 5.0 MiB, over Just Flow It\'s 5 MiB limit', [fileItem(big, 'big.bpmn', 'application/xml')]],

@@ -142,9 +142,12 @@ describe('Diagram → Get / Update / Delete', () => {
 	});
 
 	it('refuses an ID that is not a UUID before any request', async () => {
-		const result = await run(fake, { resource: 'diagram', operation: 'get', diagramId: byId('order-123') });
+		const mapped = await run(fake, { resource: 'diagram', operation: 'get', diagramId: '={{ "order-123" }}' });
+		expect(mapped.error?.message).toBe('Diagram "order-123" is not a valid ID');
+		// Typed in By ID mode, n8n itself flags it as an issue and does not start the workflow.
+		const typed = await run(fake, { resource: 'diagram', operation: 'get', diagramId: byId('order-123') });
+		expect(typed.error?.message).toMatch(/Not a valid diagram ID/);
 		expect(fake.requests).toHaveLength(0);
-		expect(result.error?.message).toBe('Diagram "order-123" is not a valid ID');
 	});
 });
 

@@ -1,6 +1,5 @@
 import { execFileSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { join, resolve } from 'path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,7 +12,10 @@ describe('the published package', () => {
 	let files: string[];
 
 	beforeAll(() => {
-		const work = mkdtempSync(join(tmpdir(), 'jfi-pack-'));
+		// Unpacked below node_modules/ so that n8n-workflow resolves as the peer n8n provides.
+		const cache = join(root, 'node_modules', '.cache');
+		mkdirSync(cache, { recursive: true });
+		const work = mkdtempSync(join(cache, 'jfi-pack-'));
 		const output = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
 			cwd: root,
 			encoding: 'utf8',

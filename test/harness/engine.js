@@ -7,6 +7,8 @@
  * Nothing of the node is mocked: requests go over HTTP to whatever the credential's baseUrl names
  * (in tests, the fake API on 127.0.0.1), and the credential's own `authenticate` puts the key on.
  */
+// Keep n8n's own logger quiet unless asked (it would print every node error to the console).
+process.env.N8N_LOG_LEVEL = process.env.N8N_LOG_LEVEL || 'silent';
 require('reflect-metadata');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -199,7 +201,12 @@ async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], cr
 		},
 	});
 	const execute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
-	await execute.processRunExecutionData(workflow);
+	try {
+		await execute.processRunExecutionData(workflow);
+	} catch (error) {
+		// n8n refuses to start a workflow whose parameters have issues (as the editor shows them).
+		return { run: undefined, outputs: {}, error };
+	}
 	const run = await finished.promise;
 	const outputs = {};
 	for (const [name, runs] of Object.entries(run.data.resultData.runData)) {

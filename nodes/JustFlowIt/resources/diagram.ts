@@ -35,7 +35,7 @@ export const diagramOperations: INodeProperties[] = [
 				action: 'Delete a diagram',
 				description: 'Delete a diagram for good',
 				routing: operationRouting(
-					{ method: 'DELETE', url: '=/diagrams/{{ $parameter.diagramId }}' },
+					{ method: 'DELETE' },
 					{ postReceive: [deletedResult('diagramId')] },
 				),
 			},
@@ -47,7 +47,6 @@ export const diagramOperations: INodeProperties[] = [
 				routing: operationRouting(
 					{
 						method: 'GET',
-						url: '=/diagrams/{{ $parameter.diagramId }}/bpmn',
 						encoding: 'arraybuffer',
 						json: false,
 						headers: { Accept: 'application/xml, application/json;q=0.5' },
@@ -60,7 +59,7 @@ export const diagramOperations: INodeProperties[] = [
 				value: 'get',
 				action: 'Get a diagram',
 				description: "Get a diagram's details (name, folder, dates)",
-				routing: operationRouting({ method: 'GET', url: '=/diagrams/{{ $parameter.diagramId }}' }),
+				routing: operationRouting({ method: 'GET' }),
 			},
 			{
 				name: 'Get Many',
@@ -74,14 +73,15 @@ export const diagramOperations: INodeProperties[] = [
 				value: 'update',
 				action: 'Update a diagram',
 				description: 'Rename a diagram or move it to another folder',
-				routing: operationRouting({ method: 'PATCH', url: '=/diagrams/{{ $parameter.diagramId }}' }),
+				routing: operationRouting({ method: 'PATCH' }),
 			},
 		],
 	},
 ];
 
 export const diagramFields: INodeProperties[] = [
-	diagramLocator(show('delete', 'export', 'get', 'update')),
+	diagramLocator(show('delete', 'get', 'update'), '/diagrams/{id}'),
+	diagramLocator(show('export'), '/diagrams/{id}/bpmn'),
 
 	// Create (import BPMN)
 	{

@@ -42,7 +42,7 @@ export const folderOperations: INodeProperties[] = [
 				action: 'Delete a folder',
 				description: 'Delete an empty folder',
 				routing: operationRouting(
-					{ method: 'DELETE', url: '=/folders/{{ $parameter.folderId }}' },
+					{ method: 'DELETE' },
 					{ postReceive: [deletedResult('folderId')] },
 				),
 			},
@@ -51,7 +51,7 @@ export const folderOperations: INodeProperties[] = [
 				value: 'get',
 				action: 'Get a folder',
 				description: "Get a folder's details (name, parent, AI context)",
-				routing: operationRouting({ method: 'GET', url: '=/folders/{{ $parameter.folderId }}' }),
+				routing: operationRouting({ method: 'GET' }),
 			},
 			{
 				name: 'Get Many',
@@ -65,14 +65,14 @@ export const folderOperations: INodeProperties[] = [
 				value: 'update',
 				action: 'Update a folder',
 				description: 'Rename a folder, move it, or change its AI context',
-				routing: operationRouting({ method: 'PATCH', url: '=/folders/{{ $parameter.folderId }}' }),
+				routing: operationRouting({ method: 'PATCH' }),
 			},
 		],
 	},
 ];
 
 export const folderFields: INodeProperties[] = [
-	folderLocator(show('delete', 'get', 'update')),
+	folderLocator(show('delete', 'get', 'update'), '/folders/{id}'),
 	{
 		displayName: 'Name',
 		name: 'name',

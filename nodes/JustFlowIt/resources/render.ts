@@ -47,7 +47,6 @@ export const renderOperations: INodeProperties[] = [
 				routing: operationRouting(
 					{
 						method: 'GET',
-						url: '=/diagrams/{{ $parameter.diagramId }}/image',
 						encoding: 'arraybuffer',
 						json: false,
 						headers: { Accept: 'image/png, image/svg+xml, application/json;q=0.5' },
@@ -60,7 +59,7 @@ export const renderOperations: INodeProperties[] = [
 ];
 
 export const renderFields: INodeProperties[] = [
-	diagramLocator(show('image')),
+	diagramLocator(show('image'), '/diagrams/{id}/image'),
 	{
 		...formatField,
 		displayOptions: { show: show('image') },

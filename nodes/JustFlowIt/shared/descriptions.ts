@@ -20,6 +20,8 @@ function idLocator(args: {
 	required?: boolean;
 	allowRoot?: boolean;
 	optional?: boolean;
+	/** The request path this id makes, `{id}` standing for the id (e.g. `/diagrams/{id}/bpmn`). */
+	path?: string;
 }): INodeProperties {
 	const plural = args.kind === 'diagram' ? 'diagrams' : 'folders';
 	const searchListMethod = args.kind === 'diagram' ? 'searchDiagrams' : 'searchFolders';
@@ -71,6 +73,9 @@ function idLocator(args: {
 			},
 		],
 		routing: {
+			// The path is built here, on the locator itself, so that n8n extracts the id from the
+			// chosen mode (a pasted URL included) before it goes into `$value`.
+			...(args.path ? { request: { url: `=${args.path.replace('{id}', '{{ $value }}')}` } } : {}),
 			send: {
 				preSend: [
 					requireId(args.name, args.displayName, {
@@ -83,23 +88,27 @@ function idLocator(args: {
 	};
 }
 
-export function diagramLocator(show: Shown): INodeProperties {
+/** The diagram an operation acts on; `path` is the request path, e.g. `/diagrams/{id}/bpmn`. */
+export function diagramLocator(show: Shown, path: string): INodeProperties {
 	return idLocator({
 		kind: 'diagram',
 		name: 'diagramId',
 		displayName: 'Diagram',
 		description: 'The diagram to use',
 		show,
+		path,
 	});
 }
 
-export function folderLocator(show: Shown): INodeProperties {
+/** The folder an operation acts on; `path` is the request path, e.g. `/folders/{id}`. */
+export function folderLocator(show: Shown, path: string): INodeProperties {
 	return idLocator({
 		kind: 'folder',
 		name: 'folderId',
 		displayName: 'Folder',
 		description: 'The folder to use',
 		show,
+		path,
 	});
 }
 

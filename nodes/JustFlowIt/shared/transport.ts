@@ -175,30 +175,56 @@ export async function sendWithRetries<T>(
 	}
 }
 
+/** The hook that lets the current attempt read the answer before the operation's postReceive. */
+interface AnswerHook {
+	onAnswer: (headers: IDataObject | undefined) => void;
+}
+
+const answerHooks = new WeakMap<object, AnswerHook>();
+
+/**
+ * Puts a first postReceive step in front of the operation's own: it reports the answer's
+ * rate-limit headers and turns a non-2xx status into a FailedAnswer. RoutingNode runs the
+ * postReceive steps of the request data it built (not of the copy handed to
+ * makeRoutingRequest), so the step goes into that list once, and reads the current attempt
+ * from the hook.
+ */
+function answerHookFor(requestData: DeclarativeRestApiSettings.ResultOptions): AnswerHook {
+	const steps = requestData.postReceive;
+	let hook = answerHooks.get(steps);
+	if (!hook) {
+		const created: AnswerHook = { onAnswer: () => {} };
+		const readAnswer = async function (
+			this: IExecuteSingleFunctions,
+			items: INodeExecutionData[],
+			response: IN8nHttpFullResponse,
+		): Promise<INodeExecutionData[]> {
+			created.onAnswer(response.headers);
+			if (response.statusCode >= 400) throw failedAnswer(response);
+			return items;
+		};
+		steps.unshift({ data: { parameterValue: undefined }, actions: [readAnswer] });
+		answerHooks.set(steps, created);
+		hook = created;
+	}
+	return hook;
+}
+
 /**
  * One routed request (built by n8n's RoutingNode from the node's routing) with the retry policy.
- * `makeRoutingRequest` applies the credential and then the operation's postReceive steps; a
- * first step is put in front of them that reads the answer's status and rate-limit headers.
+ * `makeRoutingRequest` applies the credential and then the operation's postReceive steps.
  */
 export async function sendRoutedRequest(
 	ctx: IExecutePaginationFunctions,
 	scope: RequestScope,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
+	const hook = answerHookFor(requestData);
 	return await sendWithRetries(ctx, scope, async (answered) => {
-		const readAnswer = async function (
-			this: IExecuteSingleFunctions,
-			items: INodeExecutionData[],
-			response: IN8nHttpFullResponse,
-		): Promise<INodeExecutionData[]> {
-			answered(response.headers);
-			if (response.statusCode >= 400) throw failedAnswer(response);
-			return items;
-		};
+		hook.onAnswer = answered;
 		return await ctx.makeRoutingRequest.call(ctx, {
 			...requestData,
 			options: { ...requestData.options, qs: { ...requestData.options.qs } },
-			postReceive: [{ data: { parameterValue: undefined }, actions: [readAnswer] }, ...requestData.postReceive],
 		});
 	});
 }
