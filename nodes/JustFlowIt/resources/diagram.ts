@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { API_PATHS } from '../shared/constants';
 import { attachBpmnXml, bpmnFileItem } from '../shared/binary';
 import {
 	binaryPropertyField,
@@ -27,7 +28,7 @@ export const diagramOperations: INodeProperties[] = [
 				value: 'create',
 				action: 'Import a diagram from BPMN',
 				description: 'Import a BPMN 2.0 file or XML text as a new diagram',
-				routing: operationRouting({ method: 'POST', url: '/diagrams' }),
+				routing: operationRouting({ method: 'POST', url: API_PATHS.diagrams }),
 			},
 			{
 				name: 'Delete',
@@ -66,7 +67,7 @@ export const diagramOperations: INodeProperties[] = [
 				value: 'getAll',
 				action: 'Get many diagrams',
 				description: 'List many diagrams, newest first',
-				routing: operationRouting({ method: 'GET', url: '/diagrams' }, { executor: paginateWithCursor }),
+				routing: operationRouting({ method: 'GET', url: API_PATHS.diagrams }, { executor: paginateWithCursor }),
 			},
 			{
 				name: 'Update',
@@ -80,8 +81,8 @@ export const diagramOperations: INodeProperties[] = [
 ];
 
 export const diagramFields: INodeProperties[] = [
-	diagramLocator(show('delete', 'get', 'update'), '/diagrams/{id}'),
-	diagramLocator(show('export'), '/diagrams/{id}/bpmn'),
+	diagramLocator(show('delete', 'get', 'update'), API_PATHS.diagram),
+	diagramLocator(show('export'), API_PATHS.diagramBpmn),
 
 	// Create (import BPMN)
 	{

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { API_PATHS } from '../shared/constants';
 import { folderField, folderLocator, returnAllAndLimit } from '../shared/descriptions';
 import { operationRouting, paginateWithCursor } from '../shared/executors';
 import { deletedResult } from '../shared/outputs';
@@ -34,7 +35,7 @@ export const folderOperations: INodeProperties[] = [
 				value: 'create',
 				action: 'Create a folder',
 				description: 'Create a folder, at the top level or inside another folder',
-				routing: operationRouting({ method: 'POST', url: '/folders' }),
+				routing: operationRouting({ method: 'POST', url: API_PATHS.folders }),
 			},
 			{
 				name: 'Delete',
@@ -58,7 +59,7 @@ export const folderOperations: INodeProperties[] = [
 				value: 'getAll',
 				action: 'Get many folders',
 				description: 'List many folders (every level), newest first',
-				routing: operationRouting({ method: 'GET', url: '/folders' }, { executor: paginateWithCursor }),
+				routing: operationRouting({ method: 'GET', url: API_PATHS.folders }, { executor: paginateWithCursor }),
 			},
 			{
 				name: 'Update',
@@ -72,7 +73,7 @@ export const folderOperations: INodeProperties[] = [
 ];
 
 export const folderFields: INodeProperties[] = [
-	folderLocator(show('delete', 'get', 'update'), '/folders/{id}'),
+	folderLocator(show('delete', 'get', 'update'), API_PATHS.folder),
 	{
 		displayName: 'Name',
 		name: 'name',

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { API_PATHS, routedPath } from '../shared/constants';
 import { binaryPropertyField, folderField } from '../shared/descriptions';
 import { operationRouting } from '../shared/executors';
 import { DEFAULT_GENERATION_TIMEOUT_SECONDS, generateDiagram } from '../shared/generation';
@@ -23,14 +24,14 @@ export const generateOperations: INodeProperties[] = [
 				action: 'Generate a diagram from text',
 				description:
 					'Turn a process described in plain words into a saved BPMN diagram; by default waits for it and returns the image',
-				routing: operationRouting({ method: 'POST', url: '/diagrams/generate' }, { executor: generateDiagram }),
+				routing: operationRouting({ method: 'POST', url: API_PATHS.generate }, { executor: generateDiagram }),
 			},
 			{
 				name: 'Get',
 				value: 'get',
 				action: 'Get a generation',
 				description: 'Check on a generation started earlier (status, diagram ID, image link)',
-				routing: operationRouting({ method: 'GET', url: '=/generations/{{ $parameter.generationId.trim() }}' }),
+				routing: operationRouting({ method: 'GET', url: routedPath(API_PATHS.generation, '{{ String($parameter.generationId).trim() }}') }),
 			},
 		],
 	},

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { API_PATHS } from '../shared/constants';
 import { renderedImageItem } from '../shared/binary';
 import { binaryPropertyField, diagramLocator } from '../shared/descriptions';
 import { operationRouting } from '../shared/executors';
@@ -59,7 +60,7 @@ export const renderOperations: INodeProperties[] = [
 ];
 
 export const renderFields: INodeProperties[] = [
-	diagramLocator(show('image'), '/diagrams/{id}/image'),
+	diagramLocator(show('image'), API_PATHS.diagramImage),
 	{
 		...formatField,
 		displayOptions: { show: show('image') },

@@ -11,6 +11,7 @@ import type {
 import { allowedOrigin } from '../../../credentials/credentialSettings';
 import {
 	API_PATHS,
+	apiPath,
 	BPMN_MIME_TYPE,
 	BPMN_MODEL_NAMESPACE,
 	CREDENTIAL_TYPE,
@@ -69,7 +70,7 @@ export async function diagramName(
 ): Promise<string | undefined> {
 	const input = ctx.getInputData()?.json ?? {};
 	if (input.id === diagramId && typeof input.name === 'string' && input.name) return input.name;
-	const response = await apiRequest(ctx, scope, { method: 'GET', url: API_PATHS.diagram(diagramId) });
+	const response = await apiRequest(ctx, scope, { method: 'GET', url: apiPath(API_PATHS.diagram, diagramId) });
 	const diagram = bodyToObject(response.body);
 	return typeof diagram?.name === 'string' ? diagram.name : undefined;
 }

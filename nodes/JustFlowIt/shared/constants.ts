@@ -2,19 +2,29 @@
 export const CREDENTIAL_TYPE = 'justFlowItApi';
 
 /**
- * Every API path in one place (contract §5). Paths marked [assumed] in the contract may differ in
- * reality; change them here only.
+ * Every API path in one place (contract §5), `{id}` standing for an id. Paths marked [assumed] in
+ * the contract may differ in reality; change them here only.
  */
 export const API_PATHS = {
 	diagrams: '/diagrams',
-	diagram: (id: string) => `/diagrams/${encodeURIComponent(id)}`,
-	diagramBpmn: (id: string) => `/diagrams/${encodeURIComponent(id)}/bpmn`,
-	diagramImage: (id: string) => `/diagrams/${encodeURIComponent(id)}/image`,
+	diagram: '/diagrams/{id}',
+	diagramBpmn: '/diagrams/{id}/bpmn',
+	diagramImage: '/diagrams/{id}/image',
 	generate: '/diagrams/generate',
-	generation: (id: string) => `/generations/${encodeURIComponent(id)}`,
+	generation: '/generations/{id}',
 	folders: '/folders',
-	folder: (id: string) => `/folders/${encodeURIComponent(id)}`,
+	folder: '/folders/{id}',
 } as const;
+
+/** A path with its id filled in. */
+export function apiPath(template: string, id: string): string {
+	return template.replace('{id}', encodeURIComponent(id));
+}
+
+/** A path whose id comes from an n8n expression, for routing (e.g. `{{ $value }}`). */
+export function routedPath(template: string, idExpression: string): string {
+	return `=${template.replace('{id}', idExpression)}`;
+}
 
 /** The API's largest page (contract §11). */
 export const MAX_PAGE_SIZE = 100;

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { routedPath } from './constants';
 import { requireId, UUID_PATTERN } from './validation';
 
 /** The link the editor shows beside a picked diagram or folder. */
@@ -20,7 +21,7 @@ function idLocator(args: {
 	required?: boolean;
 	allowRoot?: boolean;
 	optional?: boolean;
-	/** The request path this id makes, `{id}` standing for the id (e.g. `/diagrams/{id}/bpmn`). */
+	/** The request path this id makes, one of API_PATHS (e.g. `/diagrams/{id}/bpmn`). */
 	path?: string;
 }): INodeProperties {
 	const plural = args.kind === 'diagram' ? 'diagrams' : 'folders';
@@ -75,7 +76,7 @@ function idLocator(args: {
 		routing: {
 			// The path is built here, on the locator itself, so that n8n extracts the id from the
 			// chosen mode (a pasted URL included) before it goes into `$value`.
-			...(args.path ? { request: { url: `=${args.path.replace('{id}', '{{ $value }}')}` } } : {}),
+			...(args.path ? { request: { url: routedPath(args.path, '{{ $value }}') } } : {}),
 			send: {
 				preSend: [
 					requireId(args.name, args.displayName, {

@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 
 import { diagramName, imageBytes, imageItem } from './binary';
-import { API_PATHS } from './constants';
+import { API_PATHS, apiPath } from './constants';
 import type { ImageFormat } from './constants';
 import { bodyToObject } from './errors';
 import { itemExecutor } from './executors';
@@ -36,7 +36,7 @@ export function pollDelay(elapsedMs: number): number {
 const TERMINAL = new Set(['succeeded', 'failed']);
 
 async function fetchGeneration(ctx: IExecutePaginationFunctions, scope: RequestScope, id: string): Promise<IDataObject> {
-	const response = await apiRequest(ctx, scope, { method: 'GET', url: API_PATHS.generation(id) });
+	const response = await apiRequest(ctx, scope, { method: 'GET', url: apiPath(API_PATHS.generation, id) });
 	return bodyToObject(response.body) ?? {};
 }
 
@@ -113,7 +113,7 @@ export const generateDiagram = itemExecutor(async function (
 	const theme = String(finished.theme ?? options.theme ?? 'light') === 'dark' ? 'dark' : 'light';
 	const response = await apiRequest(this, pollScope, {
 		method: 'GET',
-		url: API_PATHS.diagramImage(diagramId),
+		url: apiPath(API_PATHS.diagramImage, diagramId),
 		qs: { theme, format },
 		json: false,
 		encoding: 'arraybuffer',

@@ -29,8 +29,17 @@ export class RateGate {
 	/** Requests sent and not yet answered. */
 	private inFlight = 0;
 
+	/** `RateLimit-Remaining` of the latest answer, as the API said it. */
+	private lastReported: number | undefined;
+
 	/** Before the first answer, only this many requests go out, to learn the limits. */
 	private static readonly FIRST_CONTACT_CONCURRENCY = 4;
+
+	/** Window ends closer than this are taken as the same window (Reset is rounded up to seconds). */
+	private static readonly SAME_WINDOW_SLACK_MS = 1500;
+
+	/** Sent this long after the estimated end of a window, for clock and network jitter. */
+	private static readonly WINDOW_MARGIN_MS = 50;
 
 	/** Waits until a request may be sent; the caller must call `release` when it is answered. */
 	async acquire(): Promise<void> {
@@ -40,7 +49,7 @@ export class RateGate {
 				await sleep(this.closedUntil - now);
 				continue;
 			}
-			if (this.windowEndsAt && now >= this.windowEndsAt) {
+			if (this.windowEndsAt && now >= this.windowEndsAt + RateGate.WINDOW_MARGIN_MS) {
 				// A new window: the full limit is available again.
 				this.remaining = this.limit;
 				this.windowEndsAt = 0;
@@ -50,11 +59,15 @@ export class RateGate {
 				await sleep(25);
 				continue;
 			}
-			if (this.remaining > 0) {
-				this.remaining--;
+			if (this.remaining <= 0 && this.inFlight === 0 && (this.lastReported ?? 0) > 0) {
+				// Nothing is on the way, so the API's latest count is exact: trust it over ours.
+				this.remaining = this.lastReported;
+			}
+			if ((this.remaining ?? 0) > 0) {
+				this.remaining = (this.remaining ?? 0) - 1;
 				break;
 			}
-			await sleep(this.windowEndsAt > now ? this.windowEndsAt - now : 50);
+			await sleep(Math.max(10, this.windowEndsAt + RateGate.WINDOW_MARGIN_MS - now));
 		}
 		this.inFlight++;
 	}
@@ -68,28 +81,37 @@ export class RateGate {
 		const reset = readNumber(headers, ['ratelimit-reset', 'x-ratelimit-reset']);
 		if (limit !== undefined) this.limit = limit;
 		if (remaining === undefined) return;
+		this.lastReported = remaining;
 		const now = Date.now();
-		if (reset !== undefined) {
-			// A reset far larger than a window is an epoch time (seconds), not a delta.
-			const endsAt = reset > 1e9 ? reset * 1000 : now + reset * 1000;
-			if (endsAt > this.windowEndsAt + 1000 || this.windowEndsAt <= now) {
-				// A newer window than the one we knew: take its count as it stands.
-				this.windowEndsAt = endsAt;
-				this.remaining = Math.max(0, remaining - this.inFlight);
-				return;
-			}
-		}
-		// Same window: answers may arrive out of order, so keep the lower count.
 		const reported = Math.max(0, remaining - this.inFlight);
+		if (reset === undefined) {
+			this.remaining = this.remaining === undefined ? reported : Math.min(this.remaining, reported);
+			return;
+		}
+		// A reset far larger than a window is an epoch time (seconds), not a delta. A delta is
+		// rounded up to whole seconds, so each answer gives a latest possible end of the window:
+		// the earliest of them is the closest to the truth.
+		const endsAt = reset > 1e9 ? reset * 1000 : now + reset * 1000;
+		if (this.windowEndsAt <= now || endsAt > this.windowEndsAt + RateGate.SAME_WINDOW_SLACK_MS) {
+			// A newer window than the one we knew: take its count as it stands.
+			this.windowEndsAt = endsAt;
+			this.remaining = reported;
+			return;
+		}
+		// Same window: answers may arrive out of order, so keep the lower count and the earlier end.
+		this.windowEndsAt = Math.min(this.windowEndsAt, endsAt);
 		this.remaining = this.remaining === undefined ? reported : Math.min(this.remaining, reported);
 	}
 
-	/** After a 429: nothing is sent with this key until the wait is over. */
+	/** After a 429: nothing is sent with this key until the wait the API asked for is over. */
 	closeFor(seconds: number): void {
+		this.lastReported = 0;
 		const until = Date.now() + Math.max(0, seconds) * 1000;
 		if (until > this.closedUntil) this.closedUntil = until;
+		// Retry-After is the API's own word on when requests pass again: it replaces the window
+		// the headers suggested, and the full limit is assumed free after it.
 		this.remaining = 0;
-		if (this.windowEndsAt < until) this.windowEndsAt = until;
+		this.windowEndsAt = this.closedUntil;
 	}
 }
 
