@@ -15,7 +15,13 @@ const os = require('node:os');
 const path = require('node:path');
 const { Container } = require('@n8n/di');
 const { ICredentialsHelper, Workflow, createRunExecutionData } = require('n8n-workflow');
-const { BinaryDataService, ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } = require('n8n-core');
+const {
+	BinaryDataService,
+	ExecutionLifecycleHooks,
+	LoadOptionsContext,
+	PackageDirectoryLoader,
+	WorkflowExecute,
+} = require('n8n-core');
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const NODE_TYPE = 'n8n-nodes-justflowit.justFlowIt';
@@ -134,16 +140,9 @@ function deferred() {
 	return { promise, resolve };
 }
 
-/**
- * Runs a workflow and returns every node's output.
- * @param {object} args
- * @param {Array<object>} args.nodes workflow nodes; nodes[0] receives `input`
- * @param {object} [args.connections] n8n connections between the nodes
- * @param {Array<object>} [args.input] items fed to nodes[0] (default: one empty item)
- * @param {object} args.credentials data of the justFlowItApi credential
- */
-async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], credentials }) {
-	const { nodeTypes, credentialTypes } = await loadPackage();
+/** The workflow object n8n executes, with the package's node types. */
+async function buildWorkflow(nodes, connections) {
+	const { nodeTypes } = await loadPackage();
 	const nodeTypesApi = {
 		getByName: (type) => nodeTypes[type],
 		getByNameAndVersion: (type) => nodeTypes[type],
@@ -166,13 +165,13 @@ async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], cr
 		nodeTypes: nodeTypesApi,
 		settings: { executionOrder: 'v1' },
 	});
-	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
-		id: 'test-workflow', name: 'test', nodes: workflowNodes, connections, active: false,
-		settings: {}, createdAt: new Date(), updatedAt: new Date(), isArchived: false, activeVersionId: null,
-	});
-	const finished = deferred();
-	hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
-	const additionalData = {
+	return { workflow, workflowNodes };
+}
+
+/** What n8n hands a node run besides the workflow: credentials, URLs, hooks. */
+async function buildAdditionalData(credentials, hooks) {
+	const { credentialTypes } = await loadPackage();
+	return {
 		credentialsHelper: new TestCredentialsHelper(credentialTypes, { [CREDENTIAL_TYPE]: credentials }),
 		hooks,
 		executionId: 'test-execution',
@@ -195,6 +194,25 @@ async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], cr
 		logAiEvent: () => {},
 		startRunnerTask: async () => { throw new Error('not supported'); },
 	};
+}
+
+/**
+ * Runs a workflow and returns every node's output.
+ * @param {object} args
+ * @param {Array<object>} args.nodes workflow nodes; nodes[0] receives `input`
+ * @param {object} [args.connections] n8n connections between the nodes
+ * @param {Array<object>} [args.input] items fed to nodes[0] (default: one empty item)
+ * @param {object} args.credentials data of the justFlowItApi credential
+ */
+async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], credentials }) {
+	const { workflow, workflowNodes } = await buildWorkflow(nodes, connections);
+	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
+		id: 'test-workflow', name: 'test', nodes: workflowNodes, connections, active: false,
+		settings: {}, createdAt: new Date(), updatedAt: new Date(), isArchived: false, activeVersionId: null,
+	});
+	const finished = deferred();
+	hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
+	const additionalData = await buildAdditionalData(credentials, hooks);
 	const runExecutionData = createRunExecutionData({
 		executionData: {
 			nodeExecutionStack: [{ node: workflowNodes[0], data: { main: [input] }, source: null }],
@@ -216,6 +234,19 @@ async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], cr
 	return { run, outputs, error: run.data.resultData.error };
 }
 
+/**
+ * Calls one of the node's list-search methods as the editor does when a user opens a resource
+ * locator's list (n8n-core's LoadOptionsContext, real HTTP).
+ */
+async function listSearch({ method, filter, paginationToken, parameters = {}, credentials }) {
+	const { workflow, workflowNodes } = await buildWorkflow([{ name: 'Just Flow It', parameters }], {});
+	const additionalData = await buildAdditionalData(credentials, undefined);
+	additionalData.currentNodeParameters = parameters;
+	const context = new LoadOptionsContext(workflow, workflowNodes[0], additionalData, 'parameters.diagramId');
+	const nodeType = (await loadPackage()).nodeTypes[NODE_TYPE];
+	return await nodeType.methods.listSearch[method].call(context, filter, paginationToken);
+}
+
 /** Runs one Just Flow It node on `input` and returns its output items (or its error). */
 async function runNode({ parameters, input, credentials, onError, name = 'Just Flow It' }) {
 	const node = { name, parameters };
@@ -231,6 +262,7 @@ module.exports = {
 	loadPackage,
 	runWorkflow,
 	runNode,
+	listSearch,
 	setBinaryMode,
 	binaryBuffer,
 };

@@ -158,3 +158,13 @@ export function allStrings(value: unknown, seen = new Set<unknown>()): string[] 
 	}
 	return strings;
 }
+
+/** Calls a list-search method of the node (what the editor does for "From List"). */
+export async function listSearch(
+	fake: FakeServer,
+	method: 'searchDiagrams' | 'searchFolders',
+	filter?: string,
+	paginationToken?: string,
+): Promise<{ results: Array<{ name: string; value: string; url?: string }>; paginationToken?: string }> {
+	return await engine.listSearch({ method, filter, paginationToken, credentials: credentialsFor(fake) });
+}
