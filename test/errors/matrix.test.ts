@@ -248,6 +248,23 @@ describe('server faults and broken answers', () => {
 		expect(result.error?.description).toMatch(REQUEST_ID);
 	});
 
+	it('a DELETE whose retry finds the diagram gone counts as deleted (the first one went through)', async () => {
+		const diagram = fake.seedDiagram({ name: 'Gone' });
+		await runAndKeep(fake, { resource: 'diagram', operation: 'delete', diagramId: byId(String(diagram.id)) });
+		fake.clearRequests();
+		fake.injectFailure({ method: 'DELETE', path: `/api/v1/diagrams/${diagram.id}`, times: 1, ...fault(503) });
+		const result = await runAndKeep(fake, { resource: 'diagram', operation: 'delete', diagramId: byId(String(diagram.id)) });
+		expect(requestLines(fake)).toEqual([`DELETE /diagrams/${diagram.id}`, `DELETE /diagrams/${diagram.id}`]);
+		expect(fake.requests.map((request) => request.status)).toEqual([503, 404]);
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json)).toEqual([{ deleted: true, id: diagram.id }]);
+	});
+
+	it('a DELETE of an unknown diagram on the first try is still an error', async () => {
+		const result = await runAndKeep(fake, { resource: 'diagram', operation: 'delete', diagramId: byId(UNKNOWN_ID) });
+		expect(result.error?.message).toBe('The diagram was not found');
+	});
+
 	it('a dropped connection on a GET is retried', async () => {
 		const diagram = fake.seedDiagram({ name: 'Dropped' });
 		fake.injectFailure({ path: `/api/v1/diagrams/${diagram.id}`, times: 1, action: 'destroy' });

@@ -31,6 +31,8 @@ export interface FailureContext {
 	waitedSeconds?: number;
 	/** The most the node waits on rate limits (node option). */
 	maxWaitSeconds?: number;
+	/** How many times the request was sent. */
+	attempts?: number;
 }
 
 export function headerValue(headers: IDataObject | undefined, name: string): string | undefined {
@@ -244,6 +246,9 @@ export function explainFailure(failure: ApiFailure, context: FailureContext): { 
 export class JustFlowItApiError extends NodeApiError {
 	readonly apiFailure: ApiFailure;
 
+	/** How many times the request was sent before this answer. */
+	readonly attempts: number;
+
 	constructor(node: INode, failure: ApiFailure, context: FailureContext, itemIndex?: number) {
 		const { message, description } = explainFailure(failure, context);
 		const errorResponse: JsonObject = {
@@ -261,6 +266,7 @@ export class JustFlowItApiError extends NodeApiError {
 			itemIndex,
 		} as ConstructorParameters<typeof NodeApiError>[2]);
 		this.apiFailure = failure;
+		this.attempts = context.attempts ?? 1;
 	}
 }
 

@@ -12,6 +12,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { MAX_PAGE_SIZE } from './constants';
 import { asNodeError, JustFlowItApiError } from './errors';
 import { prepareRequestScope, sendRoutedRequest } from './transport';
+import { readIdParameter } from './validation';
 
 /**
  * Every operation's request runs through one of these functions. They sit in the slot n8n's
@@ -61,8 +62,26 @@ export function itemExecutor(run: Executor): Executor {
 /** Sends the operation's request once (retried as the policy allows). */
 export const sendOnce = itemExecutor(async function (this: IExecutePaginationFunctions, requestData) {
 	const scope = await prepareRequestScope(this, requestData.options.method);
-	return await sendRoutedRequest(this, scope, requestData);
+	try {
+		return await sendRoutedRequest(this, scope, requestData);
+	} catch (error) {
+		if (isRepeatedDeleteOfGone(requestData, error)) {
+			// The first DELETE went through but its answer was lost; the retry finds it gone.
+			const idParameter = scope.context.resource === 'folder' ? 'folderId' : 'diagramId';
+			return [{ json: { deleted: true, id: readIdParameter(this, idParameter) } }];
+		}
+		throw asNodeError(this.getNode(), error, this.getItemIndex());
+	}
 });
+
+function isRepeatedDeleteOfGone(requestData: DeclarativeRestApiSettings.ResultOptions, error: unknown): boolean {
+	return (
+		String(requestData.options.method).toUpperCase() === 'DELETE' &&
+		error instanceof JustFlowItApiError &&
+		error.apiFailure.status === 404 &&
+		error.attempts > 1
+	);
+}
 
 interface ListPage {
 	data: IDataObject[];

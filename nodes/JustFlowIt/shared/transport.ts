@@ -134,8 +134,10 @@ export async function sendWithRetries<T>(
 	const maxWait = context.maxWaitSeconds ?? DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS;
 	let waitedSeconds = 0;
 	let serverRetries = 0;
+	let attempts = 0;
 	for (;;) {
 		await gate.acquire();
+		attempts++;
 		let released = false;
 		const answered = (headers: IDataObject | undefined) => {
 			if (released) return;
@@ -171,7 +173,7 @@ export async function sendWithRetries<T>(
 			await sleep(delay);
 			continue;
 		}
-		throw new JustFlowItApiError(ctx.getNode(), failure, { ...context, waitedSeconds }, ctx.getItemIndex());
+		throw new JustFlowItApiError(ctx.getNode(), failure, { ...context, waitedSeconds, attempts }, ctx.getItemIndex());
 	}
 }
 
