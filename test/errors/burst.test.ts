@@ -2,17 +2,9 @@
  * Many items against a tight burst limit: the node must pace itself with the RateLimit headers,
  * wait out every 429 and lose nothing. Outcomes are asserted, not timings (those are in bench/).
  */
-import { run, startFake } from '../support/context';
-import type { FakeServer } from '../support/context';
+import { run, useFake } from '../support/context';
 
-let fake: FakeServer;
-
-beforeAll(async () => {
-	fake = await startFake();
-});
-afterAll(async () => {
-	await fake.close();
-});
+const fake = useFake();
 
 it('300 items against a burst limit of 30 requests per 3 s all succeed', async () => {
 	const diagrams = fake.seedDiagrams(300);

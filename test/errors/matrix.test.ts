@@ -11,23 +11,13 @@ import {
 	requestLines,
 	run,
 	sampleBpmn,
-	startFake,
+	useFake,
 	TEST_KEY,
 } from '../support/context';
-import type { FakeServer, RunResult } from '../support/context';
+import type { RunResult } from '../support/context';
 
-let fake: FakeServer;
+const fake = useFake();
 const everything: unknown[] = [];
-
-beforeAll(async () => {
-	fake = await startFake();
-});
-afterAll(async () => {
-	await fake.close();
-});
-beforeEach(() => {
-	fake.reset();
-});
 
 async function runAndKeep(...args: Parameters<typeof run>): Promise<RunResult> {
 	const result = await run(...args);

@@ -50,7 +50,7 @@ function pathMatches(pattern, path) {
 
 class FailureInjector {
   constructor() {
-    /** @type {(FailureSpec & {left: number})[]} */
+    /** @type {(FailureSpec & {status: number, left: number})[]} */
     this.queue = [];
   }
 

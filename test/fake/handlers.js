@@ -67,7 +67,8 @@ const NO_CONTENT = { status: 204 };
  */
 function listPage(ctx, list, collection) {
   const settings = ctx.server.settings;
-  const limit = parseLimit(ctx.query.limit, { ...ctx.server.defaults.pagination, ...settings.pagination });
+  const paging = /** @type {{defaultLimit: number, maxLimit: number}} */ ({ ...ctx.server.defaults.pagination, ...settings.pagination });
+  const limit = parseLimit(ctx.query.limit, paging);
   let after = null;
   if (ctx.query.cursor !== undefined) {
     after = ctx.server.cursors.decode(list, ctx.query.cursor, settings.cursorTtlMs);
@@ -91,7 +92,7 @@ function createDiagram(ctx) {
   const folderId = /** @type {string|null} */ (input.folder_id ?? null);
   requireFolderRef(ctx, folderId, 'folder_id');
   const check = checkBpmn(/** @type {string} */ (input.bpmn_xml));
-  if (!check.ok) throw validationFailed('bpmn_xml', check.message);
+  if (check.ok === false) throw validationFailed('bpmn_xml', check.message);
   const d = ctx.ds.createDiagram({
     name: /** @type {string} */ (input.name),
     folderId,
@@ -174,7 +175,7 @@ function renderImage(ctx) {
  * @returns {import('./store').GenerationPlan}
  */
 function generationPlan(ctx, prompt) {
-  const plan = { ...ctx.server.defaults.generation, ...ctx.server.settings.generation };
+  const plan = /** @type {import('./store').GenerationPlan} */ ({ ...ctx.server.defaults.generation, ...ctx.server.settings.generation });
   if (/\[fail\]/i.test(prompt)) plan.outcome = 'failed';
   const slow = /\[slow:(\d+)\]/i.exec(prompt);
   if (slow) {

@@ -80,11 +80,14 @@ async function main() {
 
   /**
    * fetch + common checks (X-Request-Id everywhere, envelope shape on errors).
+   * @param {string} method @param {string} path
+   * @param {{key?: string|null, body?: unknown, headers?: Record<string,string>, raw?: boolean}} [opts]
    * @returns {Promise<{status:number, headers:Headers, json:any, text:string, bytes:Buffer}>}
    */
   async function call(method, path, { key = TEST_KEY, body, headers, raw } = {}) {
+    /** @type {RequestInit} */
     const init = { method, headers: { ...(key ? jsonHeaders(key) : {}), ...headers }, redirect: 'manual' };
-    if (body !== undefined) init.body = raw ? body : JSON.stringify(body);
+    if (body !== undefined) init.body = raw ? /** @type {string} */ (body) : JSON.stringify(body);
     const res = await fetch(path.startsWith('http') ? path : base + path, init);
     const bytes = Buffer.from(await res.arrayBuffer());
     const text = bytes.toString('utf8');
@@ -423,7 +426,7 @@ async function main() {
     fake.reset();
     await call('POST', '/folders', { body: { name: 'Logged' } });
     const [entry] = fake.requests;
-    expect(entry.method === 'POST' && entry.path === '/api/v1/folders' && entry.status === 201 && entry.json.name === 'Logged', 'entry fields', entry);
+    expect(entry.method === 'POST' && entry.path === '/api/v1/folders' && entry.status === 201 && /** @type {any} */ (entry.json).name === 'Logged', 'entry fields', entry);
     expect(entry.headers.authorization === `Bearer ${TEST_KEY}` && REQ_ID.test(entry.requestId), 'headers lower-cased + requestId');
     await call('GET', '/folders?limit=5');
     expect(fake.requestsTo('GET', '/folders')[0].query.limit === '5', 'query recorded');

@@ -1,23 +1,15 @@
 import type { ICredentialType, IHttpRequestOptions } from 'n8n-workflow';
 
-import { LIVE_KEY, requestLines, run, startFake, TEST_KEY } from '../support/context';
-import type { FakeServer } from '../support/context';
+import { LIVE_KEY, requestLines, run, TEST_KEY, useFake } from '../support/context';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { loadPackage } = require('../harness/engine');
 
-let fake: FakeServer;
+const fake = useFake();
 let credentialType: ICredentialType;
 
 beforeAll(async () => {
-	fake = await startFake();
 	credentialType = (await loadPackage()).credentialTypes.justFlowItApi;
-});
-afterAll(async () => {
-	await fake.close();
-});
-beforeEach(() => {
-	fake.reset();
 });
 
 const listDiagrams = { resource: 'diagram', operation: 'getAll', returnAll: false, limit: 1 };

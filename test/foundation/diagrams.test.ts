@@ -8,22 +8,11 @@ import {
 	requestLines,
 	run,
 	sampleBpmn,
-	startFake,
+	useFake,
 	TEST_KEY,
 } from '../support/context';
-import type { FakeServer } from '../support/context';
 
-let fake: FakeServer;
-
-beforeAll(async () => {
-	fake = await startFake();
-});
-afterAll(async () => {
-	await fake.close();
-});
-beforeEach(() => {
-	fake.reset();
-});
+const fake = useFake();
 
 describe('Diagram → Create (BPMN import)', () => {
 	it('imports a .bpmn file from the input binary as JSON bpmn_xml with name and folder', async () => {

@@ -1,17 +1,6 @@
-import { byId, requestLines, run, startFake } from '../support/context';
-import type { FakeServer } from '../support/context';
+import { byId, requestLines, run, useFake } from '../support/context';
 
-let fake: FakeServer;
-
-beforeAll(async () => {
-	fake = await startFake();
-});
-afterAll(async () => {
-	await fake.close();
-});
-beforeEach(() => {
-	fake.reset();
-});
+const fake = useFake();
 
 describe('Folder operations', () => {
 	it('creates a nested folder with AI context', async () => {

@@ -1,17 +1,6 @@
-import { listSearch, requestLines, startFake } from '../support/context';
-import type { FakeServer } from '../support/context';
+import { listSearch, requestLines, useFake } from '../support/context';
 
-let fake: FakeServer;
-
-beforeAll(async () => {
-	fake = await startFake();
-});
-afterAll(async () => {
-	await fake.close();
-});
-beforeEach(() => {
-	fake.reset();
-});
+const fake = useFake();
 
 describe('resource locator lists', () => {
 	it('lists diagrams newest first with links, a page of 100 at a time', async () => {

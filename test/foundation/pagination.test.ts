@@ -1,17 +1,6 @@
-import { requestLines, run, startFake } from '../support/context';
-import type { FakeServer } from '../support/context';
+import { requestLines, run, useFake } from '../support/context';
 
-let fake: FakeServer;
-
-beforeAll(async () => {
-	fake = await startFake();
-});
-afterAll(async () => {
-	await fake.close();
-});
-beforeEach(() => {
-	fake.reset();
-});
+const fake = useFake();
 
 describe.each([
 	['diagram', '/diagrams'],

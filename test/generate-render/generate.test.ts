@@ -1,20 +1,11 @@
 import type { IBinaryData } from 'n8n-workflow';
 
-import { binaryBytes, byId, requestLines, run, startFake } from '../support/context';
-import type { FakeServer } from '../support/context';
+import { binaryBytes, byId, requestLines, run, useFake } from '../support/context';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-let fake: FakeServer;
-
-beforeAll(async () => {
-	fake = await startFake();
-});
-afterAll(async () => {
-	await fake.close();
-});
+const fake = useFake();
 beforeEach(() => {
-	fake.reset();
 	fake.settings.generation = { ...fake.settings.generation, queuedMs: 100, runningMs: 400 };
 });
 

@@ -1,21 +1,12 @@
 import type { IBinaryData } from 'n8n-workflow';
 
-import { binaryBytes, byId, requestLines, run, runChain, setBinaryMode, startFake, TEST_KEY } from '../support/context';
-import type { FakeServer } from '../support/context';
+import { binaryBytes, byId, requestLines, run, runChain, setBinaryMode, useFake, TEST_KEY } from '../support/context';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-let fake: FakeServer;
-
-beforeAll(async () => {
-	fake = await startFake();
-});
+const fake = useFake();
 afterAll(async () => {
 	await setBinaryMode('memory');
-	await fake.close();
-});
-beforeEach(() => {
-	fake.reset();
 });
 
 const render = (diagramId: string, extra: Record<string, unknown> = {}) => ({

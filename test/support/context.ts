@@ -168,3 +168,31 @@ export async function listSearch(
 ): Promise<{ results: Array<{ name: string; value: string; url?: string }>; paginationToken?: string }> {
 	return await engine.listSearch({ method, filter, paginationToken, credentials: credentialsFor(fake) });
 }
+
+/**
+ * One fake API for the test file: started before the tests, reset before each, closed after.
+ * Returns a stand-in that always points at the running server.
+ */
+export function useFake(options: IDataObject = {}): FakeServer {
+	let current: FakeServer | undefined;
+	beforeAll(async () => {
+		current = await startFake(options);
+	});
+	afterAll(async () => {
+		await current?.close();
+	});
+	beforeEach(() => {
+		current?.reset();
+	});
+	return new Proxy({} as FakeServer, {
+		get(_target, property) {
+			if (!current) throw new Error('The fake API is not running yet (use it inside a test)');
+			const value = (current as unknown as Record<string | symbol, unknown>)[property];
+			return typeof value === 'function' ? value.bind(current) : value;
+		},
+		set(_target, property, value) {
+			(current as unknown as Record<string | symbol, unknown>)[property] = value;
+			return true;
+		},
+	});
+}

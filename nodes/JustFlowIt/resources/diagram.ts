@@ -1,45 +1,33 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { API_PATHS } from '../shared/constants';
 import { attachBpmnXml, bpmnFileItem } from '../shared/binary';
-import {
-	binaryPropertyField,
-	diagramLocator,
-	folderField,
-	returnAllAndLimit,
-} from '../shared/descriptions';
-import { operationRouting, paginateWithCursor } from '../shared/executors';
-import { deletedResult } from '../shared/outputs';
-import { requireText } from '../shared/validation';
+import { API_PATHS } from '../shared/constants';
+import { collectionOperations, newNameField, optionalTextField } from '../shared/crud';
+import { binaryPropertyField, diagramLocator, folderField, returnAllAndLimit } from '../shared/descriptions';
+import { operationRouting } from '../shared/executors';
 
 const show = (...operation: string[]) => ({ resource: ['diagram'], operation });
 
 export const diagramOperations: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['diagram'] } },
-		default: 'getAll',
-		options: [
-			{
-				name: 'Create',
-				value: 'create',
+	collectionOperations(
+		{
+			resource: 'diagram',
+			singular: 'diagram',
+			plural: 'diagrams',
+			collectionPath: API_PATHS.diagrams,
+			idParameter: 'diagramId',
+			create: {
 				action: 'Import a diagram from BPMN',
 				description: 'Import a BPMN 2.0 file or XML text as a new diagram',
-				routing: operationRouting({ method: 'POST', url: API_PATHS.diagrams }),
 			},
-			{
-				name: 'Delete',
-				value: 'delete',
-				action: 'Delete a diagram',
-				description: 'Delete a diagram for good',
-				routing: operationRouting(
-					{ method: 'DELETE' },
-					{ postReceive: [deletedResult('diagramId')] },
-				),
+			descriptions: {
+				delete: 'Delete a diagram for good',
+				get: "Get a diagram's details (name, folder, dates)",
+				getAll: 'List many diagrams, newest first',
+				update: 'Rename a diagram or move it to another folder',
 			},
+		},
+		[
 			{
 				name: 'Export',
 				value: 'export',
@@ -55,29 +43,8 @@ export const diagramOperations: INodeProperties[] = [
 					{ postReceive: [bpmnFileItem] },
 				),
 			},
-			{
-				name: 'Get',
-				value: 'get',
-				action: 'Get a diagram',
-				description: "Get a diagram's details (name, folder, dates)",
-				routing: operationRouting({ method: 'GET' }),
-			},
-			{
-				name: 'Get Many',
-				value: 'getAll',
-				action: 'Get many diagrams',
-				description: 'List many diagrams, newest first',
-				routing: operationRouting({ method: 'GET', url: API_PATHS.diagrams }, { executor: paginateWithCursor }),
-			},
-			{
-				name: 'Update',
-				value: 'update',
-				action: 'Update a diagram',
-				description: 'Rename a diagram or move it to another folder',
-				routing: operationRouting({ method: 'PATCH' }),
-			},
 		],
-	},
+	),
 ];
 
 export const diagramFields: INodeProperties[] = [
@@ -85,24 +52,7 @@ export const diagramFields: INodeProperties[] = [
 	diagramLocator(show('export'), API_PATHS.diagramBpmn),
 
 	// Create (import BPMN)
-	{
-		displayName: 'Name',
-		name: 'name',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. Customer onboarding',
-		description: 'Name of the new diagram',
-		displayOptions: { show: show('create') },
-		routing: {
-			send: {
-				type: 'body',
-				property: 'name',
-				value: '={{ String($value).trim() }}',
-				preSend: [requireText('name', 'Name', 'Give the new diagram a name.')],
-			},
-		},
-	},
+	newNameField('diagram', 'e.g. Customer onboarding', show('create')),
 	{
 		displayName: 'BPMN Source',
 		name: 'bpmnSource',
@@ -166,25 +116,18 @@ export const diagramFields: INodeProperties[] = [
 				name: 'folderId',
 				path: 'updateFields.folderId',
 				displayName: 'Folder',
-				description: 'The folder to move the diagram to. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
+				description:
+					'The folder to move the diagram to. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
 				bodyProperty: 'folder_id',
 				allowRoot: true,
 			}),
-			{
+			optionalTextField({
 				displayName: 'Name',
 				name: 'name',
-				type: 'string',
-				default: '',
+				bodyProperty: 'name',
 				placeholder: 'e.g. Customer onboarding v2',
 				description: 'New name of the diagram. Leave empty to keep the current name.',
-				routing: {
-					send: {
-						type: 'body',
-						property: 'name',
-						value: '={{ String($value ?? "").trim() === "" ? undefined : String($value).trim() }}',
-					},
-				},
-			},
+			}),
 		],
 	},
 ];

@@ -1,13 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { API_PATHS } from '../shared/constants';
+import { collectionOperations, newNameField, optionalTextField } from '../shared/crud';
 import { folderField, folderLocator, returnAllAndLimit } from '../shared/descriptions';
-import { operationRouting, paginateWithCursor } from '../shared/executors';
-import { deletedResult } from '../shared/outputs';
-import { requireText } from '../shared/validation';
 
 const show = (...operation: string[]) => ({ resource: ['folder'], operation });
 
+/** The folder's AI context; blank sends null (cleared). */
 const contextField = (description: string): INodeProperties => ({
 	displayName: 'Context',
 	name: 'context',
@@ -22,76 +21,28 @@ const contextField = (description: string): INodeProperties => ({
 });
 
 export const folderOperations: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['folder'] } },
-		default: 'getAll',
-		options: [
-			{
-				name: 'Create',
-				value: 'create',
-				action: 'Create a folder',
-				description: 'Create a folder, at the top level or inside another folder',
-				routing: operationRouting({ method: 'POST', url: API_PATHS.folders }),
-			},
-			{
-				name: 'Delete',
-				value: 'delete',
-				action: 'Delete a folder',
-				description: 'Delete an empty folder',
-				routing: operationRouting(
-					{ method: 'DELETE' },
-					{ postReceive: [deletedResult('folderId')] },
-				),
-			},
-			{
-				name: 'Get',
-				value: 'get',
-				action: 'Get a folder',
-				description: "Get a folder's details (name, parent, AI context)",
-				routing: operationRouting({ method: 'GET' }),
-			},
-			{
-				name: 'Get Many',
-				value: 'getAll',
-				action: 'Get many folders',
-				description: 'List many folders (every level), newest first',
-				routing: operationRouting({ method: 'GET', url: API_PATHS.folders }, { executor: paginateWithCursor }),
-			},
-			{
-				name: 'Update',
-				value: 'update',
-				action: 'Update a folder',
-				description: 'Rename a folder, move it, or change its AI context',
-				routing: operationRouting({ method: 'PATCH' }),
-			},
-		],
-	},
+	collectionOperations({
+		resource: 'folder',
+		singular: 'folder',
+		plural: 'folders',
+		collectionPath: API_PATHS.folders,
+		idParameter: 'folderId',
+		create: {
+			action: 'Create a folder',
+			description: 'Create a folder, at the top level or inside another folder',
+		},
+		descriptions: {
+			delete: 'Delete an empty folder',
+			get: "Get a folder's details (name, parent, AI context)",
+			getAll: 'List many folders (every level), newest first',
+			update: 'Rename a folder, move it, or change its AI context',
+		},
+	}),
 ];
 
 export const folderFields: INodeProperties[] = [
 	folderLocator(show('delete', 'get', 'update'), API_PATHS.folder),
-	{
-		displayName: 'Name',
-		name: 'name',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. Onboarding processes',
-		description: 'Name of the new folder',
-		displayOptions: { show: show('create') },
-		routing: {
-			send: {
-				type: 'body',
-				property: 'name',
-				value: '={{ String($value).trim() }}',
-				preSend: [requireText('name', 'Name', 'Give the new folder a name.')],
-			},
-		},
-	},
+	newNameField('folder', 'e.g. Onboarding processes', show('create')),
 	{
 		displayName: 'Additional Fields',
 		name: 'additionalFields',
@@ -120,26 +71,19 @@ export const folderFields: INodeProperties[] = [
 		displayOptions: { show: show('update') },
 		options: [
 			contextField('New AI context for the folder. Leave empty to clear it.'),
-			{
+			optionalTextField({
 				displayName: 'Name',
 				name: 'name',
-				type: 'string',
-				default: '',
+				bodyProperty: 'name',
 				placeholder: 'e.g. Onboarding (archived)',
 				description: 'New name of the folder. Leave empty to keep the current name.',
-				routing: {
-					send: {
-						type: 'body',
-						property: 'name',
-						value: '={{ String($value ?? "").trim() === "" ? undefined : String($value).trim() }}',
-					},
-				},
-			},
+			}),
 			folderField({
 				name: 'parentId',
 				path: 'updateFields.parentId',
 				displayName: 'Parent Folder',
-				description: 'Where to move the folder. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
+				description:
+					'Where to move the folder. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
 				bodyProperty: 'parent_id',
 				allowRoot: true,
 			}),

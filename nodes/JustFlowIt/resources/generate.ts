@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { API_PATHS, routedPath } from '../shared/constants';
+import { optionalTextField } from '../shared/crud';
 import { binaryPropertyField, folderField } from '../shared/descriptions';
 import { operationRouting } from '../shared/executors';
 import { DEFAULT_GENERATION_TIMEOUT_SECONDS, generateDiagram } from '../shared/generation';
@@ -102,21 +103,13 @@ export const generateFields: INodeProperties[] = [
 				bodyProperty: 'folder_id',
 			}),
 			{ ...formatField, routing: { send: { type: 'body', property: 'format' } } },
-			{
+			optionalTextField({
 				displayName: 'Name',
 				name: 'name',
-				type: 'string',
-				default: '',
+				bodyProperty: 'name',
 				placeholder: 'e.g. Employee onboarding',
 				description: 'Name of the new diagram. Empty: Just Flow It picks one.',
-				routing: {
-					send: {
-						type: 'body',
-						property: 'name',
-						value: '={{ String($value ?? "").trim() === "" ? undefined : String($value).trim() }}',
-					},
-				},
-			},
+			}),
 			{ ...themeField, routing: { send: { type: 'body', property: 'theme' } } },
 			{
 				displayName: 'Timeout (Seconds)',
