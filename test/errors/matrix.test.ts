@@ -113,6 +113,14 @@ describe('API errors become clear NodeApiErrors', () => {
 		expect(result.error?.httpCode).toBe('409');
 	});
 
+	it('409 on another operation is not mistaken for a non-empty folder', async () => {
+		const diagram = fake.seedDiagram({ name: 'Taken' });
+		fake.injectFailure({ method: 'PATCH', status: 409, body: { error: { type: 'conflict_error', code: 'conflict', message: 'A diagram with this name exists.' }, request_id: 'req_00000000000000ef' } });
+		const result = await runAndKeep(fake, { resource: 'diagram', operation: 'update', diagramId: byId(String(diagram.id)), updateFields: { name: 'Other' } });
+		expect(result.error?.message).toBe('Just Flow It did not make the change because it conflicts with the diagram as it is now');
+		expect(result.error?.description).toContain('The API says: "A diagram with this name exists."');
+	});
+
 	it('422 BPMN the API rejects carries the API reason', async () => {
 		const broken = sampleBpmn().replace('</bpmn:process>', '');
 		const result = await runAndKeep(fake, { resource: 'diagram', operation: 'create', name: 'x', bpmnSource: 'text', bpmnXml: broken });
@@ -182,6 +190,12 @@ describe('rate limits and quota', () => {
 		expect(result.error?.message).toBe('Just Flow It kept answering "too many requests"');
 		expect(result.error?.description).toMatch(/Max Wait on Rate Limit, now 10 seconds/);
 		expect(result.error?.description).toContain('Code: rate_limit_exceeded');
+	});
+
+	it('quota_exceeded answered as 403 (contract §16.11) is still explained as the quota', async () => {
+		fake.injectFailure({ method: 'POST', path: '/api/v1/diagrams/generate', status: 403, body: { error: { type: 'permission_error', code: 'quota_exceeded', message: 'Quota used up.' }, request_id: 'req_00000000000000ee' } });
+		const result = await runAndKeep(fake, { resource: 'generate', operation: 'create', prompt: 'Anything' });
+		expect(result.error?.message).toBe('The AI generation quota of this account is used up');
 	});
 
 	it('429 quota_exceeded is not retried and says when the quota frees', async () => {

@@ -184,6 +184,10 @@ export function explainFailure(failure: ApiFailure, context: FailureContext): { 
 	} else if (code === 'plan_required') {
 		message = "The Just Flow It account's plan does not include the API";
 		fix = 'The API needs a Pro or Team plan. Upgrade the account that owns this key.';
+	} else if (code === 'quota_exceeded') {
+		const when = failure.retryAfterSeconds !== undefined ? ` It frees up again in about ${humanDuration(failure.retryAfterSeconds)}.` : '';
+		message = 'The AI generation quota of this account is used up';
+		fix = `The quota is 500 generations per rolling 30 days.${when} Other operations, rendering included, still work.`;
 	} else if (code === 'insufficient_scope' || status === 403) {
 		message = `The secret key lacks the "${context.scope}" scope this operation needs`;
 		fix = `Create a key with the "${context.scope}" scope in Just Flow It under Settings → API keys (scopes are chosen when a key is created).`;
@@ -195,16 +199,19 @@ export function explainFailure(failure: ApiFailure, context: FailureContext): { 
 			message = `The ${what} was not found`;
 			fix = `Check the ${what} ID. It may have been deleted, or belong to another account or environment (live and test keys see separate data).`;
 		}
-	} else if (status === 409) {
+	} else if (status === 409 && context.resource === 'folder' && context.operation === 'delete') {
 		message = 'The folder is not empty, so it was not deleted';
 		fix = 'Move or delete its diagrams and sub-folders first, then delete the folder.';
+	} else if (status === 409) {
+		message = `Just Flow It did not make the change because it conflicts with the ${what} as it is now`;
+		fix = `Get the ${what} again, check the values, and retry.${apiSays}`;
 	} else if (status === 422 && param === 'parent_id') {
 		message = 'The folder cannot be moved into itself or one of its sub-folders';
 		fix = 'Choose a parent folder outside this folder, or "root" for the top level.';
 	} else if (status === 422) {
 		message = `Just Flow It rejected the BPMN${failure.apiMessage ? `: ${failure.apiMessage}` : ''}`;
 		fix = 'Send a well-formed BPMN 2.0 XML document (root element "definitions" in the BPMN 2.0 MODEL namespace, with at least one process).';
-	} else if (code === 'payload_too_large') {
+	} else if (code === 'payload_too_large' || status === 413) {
 		message = 'The request was too large for Just Flow It';
 		fix = 'BPMN imports may be at most 5 MiB. Remove embedded data or split the diagram.';
 	} else if (code === 'invalid_cursor') {
@@ -213,10 +220,6 @@ export function explainFailure(failure: ApiFailure, context: FailureContext): { 
 	} else if (status === 400) {
 		message = param ? `The value of ${paramLabel(param)} was not accepted` : 'Just Flow It did not accept the request';
 		fix = `Check the node's parameters.${apiSays}`;
-	} else if (code === 'quota_exceeded') {
-		const when = failure.retryAfterSeconds !== undefined ? ` It frees up again in about ${humanDuration(failure.retryAfterSeconds)}.` : '';
-		message = 'The AI generation quota of this account is used up';
-		fix = `The quota is 500 generations per rolling 30 days.${when} Other operations, rendering included, still work.`;
 	} else if (status === 429) {
 		message = 'Just Flow It kept answering "too many requests"';
 		fix = `The node waited${context.waitedSeconds ? ` ${Math.round(context.waitedSeconds)} seconds` : ''} and retried, up to the most it may wait (Options → Max Wait on Rate Limit${context.maxWaitSeconds !== undefined ? `, now ${context.maxWaitSeconds} seconds` : ''}). Raise that option or process fewer items per run.`;
