@@ -29,3 +29,10 @@ describe('resource locator lists', () => {
 		expect(requestLines(fake)).toEqual(['GET /folders?limit=100']);
 	});
 });
+
+it('explains a key without the read scope in the list', async () => {
+	fake.addKey('jfi_sk_test_NOREAD000000000000000000', { scopes: ['generate'] });
+	await expect(
+		listSearch(fake, 'searchFolders', undefined, undefined, { apiKey: 'jfi_sk_test_NOREAD000000000000000000' }),
+	).rejects.toThrow('The secret key lacks the "folders:read" scope this operation needs');
+});

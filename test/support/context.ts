@@ -165,8 +165,9 @@ export async function listSearch(
 	method: 'searchDiagrams' | 'searchFolders',
 	filter?: string,
 	paginationToken?: string,
+	credentials: Partial<JustFlowItCredentials> = {},
 ): Promise<{ results: Array<{ name: string; value: string; url?: string }>; paginationToken?: string }> {
-	return await engine.listSearch({ method, filter, paginationToken, credentials: credentialsFor(fake) });
+	return await engine.listSearch({ method, filter, paginationToken, credentials: credentialsFor(fake, credentials) });
 }
 
 /**

@@ -1,7 +1,9 @@
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, ILoadOptionsFunctions, IN8nHttpFullResponse, INodeListSearchResult } from 'n8n-workflow';
 
-import { normalizeBaseUrl } from '../../../credentials/credentialSettings';
-import { API_PATHS, CREDENTIAL_TYPE, MAX_PAGE_SIZE } from './constants';
+import { findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
+import { API_PATHS, CREDENTIAL_TYPE, MAX_PAGE_SIZE, scopeFor } from './constants';
+import { bodyToObject, JustFlowItApiError, readApiFailure } from './errors';
 
 /**
  * List search for the resource locators. The API has no name search (contract §16.20), so each
@@ -16,13 +18,27 @@ async function searchList(
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
-	const page = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+	const problem = findCredentialProblem(credentials);
+	if (problem) throw new NodeOperationError(ctx.getNode(), problem.message, { description: problem.fix });
+	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
 		method: 'GET',
 		baseURL: normalizeBaseUrl(credentials.baseUrl),
 		url: path,
 		qs: { limit: MAX_PAGE_SIZE, ...(paginationToken ? { cursor: paginationToken } : {}) },
 		json: true,
-	})) as IDataObject;
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+	})) as IN8nHttpFullResponse;
+	if (response.statusCode >= 400) {
+		const resource = plural === 'folders' ? 'folder' : 'diagram';
+		throw new JustFlowItApiError(ctx.getNode(), readApiFailure(response), {
+			resource,
+			operation: 'getAll',
+			scope: scopeFor(resource, 'getAll'),
+			isPost: false,
+		});
+	}
+	const page = bodyToObject(response.body) ?? {};
 	const data = (Array.isArray(page.data) ? page.data : []) as IDataObject[];
 	const needle = (filter ?? '').trim().toLowerCase();
 	const results = data
