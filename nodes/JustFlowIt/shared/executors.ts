@@ -1,3 +1,4 @@
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type {
 	DeclarativeRestApiSettings,
 	IDataObject,
@@ -6,8 +7,6 @@ import type {
 	INodePropertyRouting,
 	PostReceiveAction,
 } from 'n8n-workflow';
-
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { MAX_PAGE_SIZE } from './constants';
 import { asNodeError, JustFlowItApiError } from './errors';
