@@ -105,17 +105,21 @@ async function loadPackage(packageRoot = PACKAGE_ROOT) {
 }
 
 let binaryMode = 'memory';
+let binaryStorage;
 
 /**
  * Chooses where n8n keeps binary data: 'memory' (inline base64) or 'filesystem' (n8n 2.x's
- * default on servers: files on disk, items only hold an id).
+ * default on servers: files on disk, items only hold an id). The files go to a temporary folder
+ * that is removed when the mode changes back.
  */
 async function setBinaryMode(mode) {
 	if (mode === binaryMode) return;
+	if (binaryStorage) fs.rmSync(binaryStorage, { recursive: true, force: true });
+	binaryStorage = mode === 'filesystem' ? fs.mkdtempSync(path.join(os.tmpdir(), 'jfi-binary-')) : undefined;
 	const config = {
 		mode: mode === 'filesystem' ? 'filesystem' : 'default',
 		availableModes: ['filesystem'],
-		localStoragePath: fs.mkdtempSync(path.join(os.tmpdir(), 'jfi-binary-')),
+		localStoragePath: binaryStorage ?? os.tmpdir(),
 		signingSecret: 'test-secret',
 		dbMaxFileSize: 512,
 	};
