@@ -38,6 +38,9 @@ export class RateGate {
 	/** Window ends closer than this are taken as the same window (Reset is rounded up to seconds). */
 	private static readonly SAME_WINDOW_SLACK_MS = 1500;
 
+	/** The longest a waiting request sleeps before it looks at the gate again. */
+	private static readonly RECHECK_MS = 250;
+
 	/** Sent this long after the estimated end of a window, for clock and network jitter. */
 	private static readonly WINDOW_MARGIN_MS = 50;
 
@@ -67,7 +70,8 @@ export class RateGate {
 				this.remaining = (this.remaining ?? 0) - 1;
 				break;
 			}
-			await sleep(Math.max(10, this.windowEndsAt + RateGate.WINDOW_MARGIN_MS - now));
+			// Look again at least every quarter second: answers still on their way may change the count.
+			await sleep(Math.min(RateGate.RECHECK_MS, Math.max(10, this.windowEndsAt + RateGate.WINDOW_MARGIN_MS - now)));
 		}
 		this.inFlight++;
 	}
