@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Container } = require('@n8n/di');
-const { ICredentialsHelper, Workflow, createRunExecutionData } = require('n8n-workflow');
+const { ICredentialsHelper, NodeHelpers, Workflow, createRunExecutionData } = require('n8n-workflow');
 const {
 	BinaryDataService,
 	ExecutionLifecycleHooks,
@@ -144,12 +144,15 @@ function deferred() {
 	return { promise, resolve };
 }
 
-/** The workflow object n8n executes, with the package's node types. */
-async function buildWorkflow(nodes, connections) {
-	const { nodeTypes } = await loadPackage();
+/**
+ * The workflow object n8n executes, with the package's node types (and `extraNodeTypes`, e.g.
+ * n8n-nodes-base's HTTP Request node for the benchmarks, keyed by type name).
+ */
+async function buildWorkflow(nodes, connections, extraNodeTypes = {}) {
+	const nodeTypes = { ...(await loadPackage()).nodeTypes, ...extraNodeTypes };
 	const nodeTypesApi = {
 		getByName: (type) => nodeTypes[type],
-		getByNameAndVersion: (type) => nodeTypes[type],
+		getByNameAndVersion: (type, version) => NodeHelpers.getVersionedNodeType(nodeTypes[type], version),
 		getKnownTypes: () => ({}),
 	};
 	const workflowNodes = nodes.map((node, index) => ({
@@ -157,7 +160,9 @@ async function buildWorkflow(nodes, connections) {
 		typeVersion: 1,
 		type: NODE_TYPE,
 		position: [index * 200, 0],
-		credentials: { [CREDENTIAL_TYPE]: { id: 'cred-1', name: 'Just Flow It test' } },
+		...((node.type ?? NODE_TYPE) === NODE_TYPE
+			? { credentials: { [CREDENTIAL_TYPE]: { id: 'cred-1', name: 'Just Flow It test' } } }
+			: {}),
 		...node,
 	}));
 	const workflow = new Workflow({
@@ -207,9 +212,10 @@ async function buildAdditionalData(credentials, hooks) {
  * @param {object} [args.connections] n8n connections between the nodes
  * @param {Array<object>} [args.input] items fed to nodes[0] (default: one empty item)
  * @param {object} args.credentials data of the justFlowItApi credential
+ * @param {object} [args.extraNodeTypes] more node types by name (benchmarks)
  */
-async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], credentials }) {
-	const { workflow, workflowNodes } = await buildWorkflow(nodes, connections);
+async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], credentials, extraNodeTypes }) {
+	const { workflow, workflowNodes } = await buildWorkflow(nodes, connections, extraNodeTypes);
 	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
 		id: 'test-workflow', name: 'test', nodes: workflowNodes, connections, active: false,
 		settings: {}, createdAt: new Date(), updatedAt: new Date(), isArchived: false, activeVersionId: null,

@@ -9,28 +9,33 @@ import { headerValue } from './errors';
  *
  * n8n runs the items of a declarative node concurrently, so the gate is shared by every request
  * made with the same key in this n8n process. It learns the window from the `RateLimit-*` (or
- * `X-RateLimit-*`) headers: while a window has requests left, requests pass; once the requests
- * in flight would use up what is left, the next ones wait for the window to reset. A 429 closes
- * the gate for every request until `Retry-After` has passed.
+ * `X-RateLimit-*`) headers. Each request gets a ticket in the order it was sent; an answer's
+ * `RateLimit-Remaining`, minus the requests sent after that one, is a count the window surely
+ * still has (the API may not have counted those yet). While that count lasts, requests pass;
+ * when it is used up, the next ones wait for the window to end. A 429 closes the gate for every
+ * request until `Retry-After` has passed.
  */
 export class RateGate {
-	/** Requests left in the current window, as last reported, minus those started since. */
+	/** Requests the current window surely still has, less those started since we learnt it. */
 	private remaining: number | undefined;
 
 	/** The window size the API reports (`RateLimit-Limit`). */
 	private limit: number | undefined;
 
-	/** When the current window ends (ms since epoch). */
+	/** When the current window ends (ms since epoch); 0 when unknown. */
 	private windowEndsAt = 0;
 
 	/** No request may start before this time (after a 429). */
 	private closedUntil = 0;
 
+	/** Requests sent so far (the last ticket handed out). */
+	private started = 0;
+
 	/** Requests sent and not yet answered. */
 	private inFlight = 0;
 
-	/** `RateLimit-Remaining` of the latest answer, as the API said it. */
-	private lastReported: number | undefined;
+	/** Requests waiting for a change (an answer, or their timer). */
+	private waiters: Array<() => void> = [];
 
 	/** Before the first answer, only this many requests go out, to learn the limits. */
 	private static readonly FIRST_CONTACT_CONCURRENCY = 4;
@@ -38,14 +43,17 @@ export class RateGate {
 	/** Window ends closer than this are taken as the same window (Reset is rounded up to seconds). */
 	private static readonly SAME_WINDOW_SLACK_MS = 1500;
 
-	/** The longest a waiting request sleeps before it looks at the gate again. */
+	/** The longest a waiting request waits before it looks at the gate again. */
 	private static readonly RECHECK_MS = 250;
 
 	/** Sent this long after the estimated end of a window, for clock and network jitter. */
 	private static readonly WINDOW_MARGIN_MS = 50;
 
-	/** Waits until a request may be sent; the caller must call `release` when it is answered. */
-	async acquire(): Promise<void> {
+	/**
+	 * Waits until a request may be sent and returns its ticket; the caller must hand the ticket
+	 * to `release` when the request is answered (or failed).
+	 */
+	async acquire(): Promise<number> {
 		for (;;) {
 			const now = Date.now();
 			if (this.closedUntil > now) {
@@ -58,58 +66,70 @@ export class RateGate {
 				this.windowEndsAt = 0;
 			}
 			if (this.remaining === undefined) {
-				if (this.inFlight < RateGate.FIRST_CONTACT_CONCURRENCY || this.limit !== undefined) break;
-				await sleep(25);
+				if (this.inFlight < RateGate.FIRST_CONTACT_CONCURRENCY) break;
+				await this.nextChange(RateGate.RECHECK_MS);
 				continue;
 			}
-			if (this.remaining <= 0 && this.inFlight === 0 && (this.lastReported ?? 0) > 0) {
-				// Nothing is on the way, so the API's latest count is exact: trust it over ours.
-				this.remaining = this.lastReported;
-			}
-			if ((this.remaining ?? 0) > 0) {
-				this.remaining = (this.remaining ?? 0) - 1;
+			if (this.remaining > 0) {
+				this.remaining--;
 				break;
 			}
-			// Look again at least every quarter second: answers still on their way may change the count.
-			await sleep(Math.min(RateGate.RECHECK_MS, Math.max(10, this.windowEndsAt + RateGate.WINDOW_MARGIN_MS - now)));
+			// Wait for an answer (it may raise the count) or the end of the window.
+			const untilWindowEnds = this.windowEndsAt ? this.windowEndsAt + RateGate.WINDOW_MARGIN_MS - now : RateGate.RECHECK_MS;
+			await this.nextChange(Math.min(RateGate.RECHECK_MS, Math.max(10, untilWindowEnds)));
 		}
 		this.inFlight++;
+		return ++this.started;
 	}
 
-	/** Records an answer: its rate-limit headers update what the gate knows. */
-	release(headers: IDataObject | undefined): void {
+	/** Resolves at the next answer, or after `ms` at the latest. */
+	private async nextChange(ms: number): Promise<void> {
+		let wake: () => void = () => {};
+		const woken = new Promise<void>((resolve) => {
+			wake = resolve;
+			this.waiters.push(resolve);
+		});
+		await Promise.race([woken, sleep(ms)]);
+		this.waiters = this.waiters.filter((waiter) => waiter !== wake);
+	}
+
+	/** Records the answer to request `ticket`: its rate-limit headers update what the gate knows. */
+	release(ticket: number, headers: IDataObject | undefined): void {
 		this.inFlight = Math.max(0, this.inFlight - 1);
+		this.learn(ticket, headers);
+		const waiters = this.waiters;
+		this.waiters = [];
+		for (const wake of waiters) wake();
+	}
+
+	private learn(ticket: number, headers: IDataObject | undefined): void {
 		if (!headers) return;
-		const remaining = readNumber(headers, ['ratelimit-remaining', 'x-ratelimit-remaining']);
+		const reported = readNumber(headers, ['ratelimit-remaining', 'x-ratelimit-remaining']);
 		const limit = readNumber(headers, ['ratelimit-limit', 'x-ratelimit-limit']);
 		const reset = readNumber(headers, ['ratelimit-reset', 'x-ratelimit-reset']);
 		if (limit !== undefined) this.limit = limit;
-		if (remaining === undefined) return;
-		this.lastReported = remaining;
+		if (reported === undefined) return;
+		const surelyLeft = Math.max(0, reported - (this.started - ticket));
 		const now = Date.now();
-		const reported = Math.max(0, remaining - this.inFlight);
-		if (reset === undefined) {
-			this.remaining = this.remaining === undefined ? reported : Math.min(this.remaining, reported);
-			return;
-		}
 		// A reset far larger than a window is an epoch time (seconds), not a delta. A delta is
 		// rounded up to whole seconds, so each answer gives a latest possible end of the window:
 		// the earliest of them is the closest to the truth.
-		const endsAt = reset > 1e9 ? reset * 1000 : now + reset * 1000;
-		if (this.windowEndsAt <= now || endsAt > this.windowEndsAt + RateGate.SAME_WINDOW_SLACK_MS) {
-			// A newer window than the one we knew: take its count as it stands.
-			this.windowEndsAt = endsAt;
-			this.remaining = reported;
+		const endsAt = reset === undefined ? undefined : reset > 1e9 ? reset * 1000 : now + reset * 1000;
+		const newWindow =
+			endsAt !== undefined &&
+			(this.windowEndsAt <= now || endsAt > this.windowEndsAt + RateGate.SAME_WINDOW_SLACK_MS);
+		if (newWindow || this.remaining === undefined) {
+			this.remaining = surelyLeft;
+			if (endsAt !== undefined) this.windowEndsAt = endsAt;
 			return;
 		}
-		// Same window: answers may arrive out of order, so keep the lower count and the earlier end.
-		this.windowEndsAt = Math.min(this.windowEndsAt, endsAt);
-		this.remaining = this.remaining === undefined ? reported : Math.min(this.remaining, reported);
+		// Same window: every answer gives a count the window surely has; keep the best one.
+		this.remaining = Math.max(this.remaining, surelyLeft);
+		if (endsAt !== undefined) this.windowEndsAt = Math.min(this.windowEndsAt, endsAt);
 	}
 
 	/** After a 429: nothing is sent with this key until the wait the API asked for is over. */
 	closeFor(seconds: number): void {
-		this.lastReported = 0;
 		const until = Date.now() + Math.max(0, seconds) * 1000;
 		if (until > this.closedUntil) this.closedUntil = until;
 		// Retry-After is the API's own word on when requests pass again: it replaces the window

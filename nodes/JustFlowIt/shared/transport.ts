@@ -136,13 +136,13 @@ export async function sendWithRetries<T>(
 	let serverRetries = 0;
 	let attempts = 0;
 	for (;;) {
-		await gate.acquire();
+		const ticket = await gate.acquire();
 		attempts++;
 		let released = false;
 		const answered = (headers: IDataObject | undefined) => {
 			if (released) return;
 			released = true;
-			gate.release(headers);
+			gate.release(ticket, headers);
 		};
 		let failure: ApiFailure;
 		try {
