@@ -1,6 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { routedPath } from './constants';
 import { requireId, UUID_PATTERN } from './validation';
 
 /** The link the editor shows beside a picked diagram or folder. */
@@ -74,14 +73,12 @@ function idLocator(args: {
 			},
 		],
 		routing: {
-			// The path is built here, on the locator itself, so that n8n extracts the id from the
-			// chosen mode (a pasted URL included) before it goes into `$value`.
-			...(args.path ? { request: { url: routedPath(args.path, '{{ $value }}') } } : {}),
 			send: {
 				preSend: [
 					requireId(args.name, args.displayName, {
 						allowRoot: args.allowRoot,
 						optional: args.optional,
+						requestPath: args.path,
 					}),
 				],
 			},

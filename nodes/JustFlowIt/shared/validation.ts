@@ -1,6 +1,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteSingleFunctions, IHttpRequestOptions, PreSendAction } from 'n8n-workflow';
 
+import { apiPath } from './constants';
+
 /** The 8-4-4-4-12 hex shape of the API's ids; versions vary, so nothing more is checked. */
 export const UUID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 
@@ -22,11 +24,13 @@ export function readIdParameter(ctx: IExecuteSingleFunctions, path: string): str
 /**
  * preSend step: the id in `path` must look like an API id before any request is made.
  * `allowRoot` accepts the word "root" (move to the top level); `optional` accepts an empty value.
+ * With `requestPath` (one of API_PATHS), the checked id also goes into the request's URL: the
+ * value is read once, from whichever mode the resource locator is in (a pasted URL included).
  */
 export function requireId(
 	path: string,
 	label: string,
-	options: { allowRoot?: boolean; optional?: boolean } = {},
+	options: { allowRoot?: boolean; optional?: boolean; requestPath?: string } = {},
 ): PreSendAction {
 	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
 		const id = readIdParameter(this, path);
@@ -44,7 +48,7 @@ export function requireId(
 				itemIndex: this.getItemIndex(),
 			});
 		}
-		return requestOptions;
+		return options.requestPath ? { ...requestOptions, url: apiPath(options.requestPath, id) } : requestOptions;
 	};
 }
 
