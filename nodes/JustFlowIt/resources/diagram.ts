@@ -2,7 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { attachBpmnXml, bpmnFileItem } from '../shared/binary';
 import { API_PATHS } from '../shared/constants';
-import { collectionOperations, newNameField, optionalTextField } from '../shared/crud';
+import { collectionOperations, fieldsCollection, newNameField, optionalTextField } from '../shared/crud';
 import { binaryPropertyField, diagramLocator, folderField, returnAllAndLimit } from '../shared/descriptions';
 import { operationRouting } from '../shared/executors';
 
@@ -79,23 +79,15 @@ export const diagramFields: INodeProperties[] = [
 		description: 'A complete BPMN 2.0 XML document (at most 5 MiB)',
 		displayOptions: { show: { ...show('create'), bpmnSource: ['text'] } },
 	},
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: show('create') },
-		options: [
-			folderField({
-				name: 'folderId',
-				path: 'additionalFields.folderId',
-				displayName: 'Folder',
-				description: 'The folder to put the diagram in. Leave empty for the top level.',
-				bodyProperty: 'folder_id',
-			}),
-		],
-	},
+	fieldsCollection('additionalFields', show('create'), [
+		folderField({
+			name: 'folderId',
+			path: 'additionalFields.folderId',
+			displayName: 'Folder',
+			description: 'The folder to put the diagram in. Leave empty for the top level.',
+			bodyProperty: 'folder_id',
+		}),
+	]),
 
 	// Export
 	binaryPropertyField(show('export'), 'output'),
@@ -104,30 +96,22 @@ export const diagramFields: INodeProperties[] = [
 	...returnAllAndLimit(show('getAll'), 'diagrams'),
 
 	// Update
-	{
-		displayName: 'Update Fields',
-		name: 'updateFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: show('update') },
-		options: [
-			folderField({
-				name: 'folderId',
-				path: 'updateFields.folderId',
-				displayName: 'Folder',
-				description:
-					'The folder to move the diagram to. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
-				bodyProperty: 'folder_id',
-				allowRoot: true,
-			}),
-			optionalTextField({
-				displayName: 'Name',
-				name: 'name',
-				bodyProperty: 'name',
-				placeholder: 'e.g. Customer onboarding v2',
-				description: 'New name of the diagram. Leave empty to keep the current name.',
-			}),
-		],
-	},
+	fieldsCollection('updateFields', show('update'), [
+		folderField({
+			name: 'folderId',
+			path: 'updateFields.folderId',
+			displayName: 'Folder',
+			description:
+				'The folder to move the diagram to. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
+			bodyProperty: 'folder_id',
+			allowRoot: true,
+		}),
+		optionalTextField({
+			displayName: 'Name',
+			name: 'name',
+			bodyProperty: 'name',
+			placeholder: 'e.g. Customer onboarding v2',
+			description: 'New name of the diagram. Leave empty to keep the current name.',
+		}),
+	]),
 ];

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { API_PATHS } from '../shared/constants';
-import { collectionOperations, newNameField, optionalTextField } from '../shared/crud';
+import { collectionOperations, fieldsCollection, newNameField, optionalTextField } from '../shared/crud';
 import { folderField, folderLocator, returnAllAndLimit } from '../shared/descriptions';
 
 const show = (...operation: string[]) => ({ resource: ['folder'], operation });
@@ -43,50 +43,34 @@ export const folderOperations: INodeProperties[] = [
 export const folderFields: INodeProperties[] = [
 	folderLocator(show('delete', 'get', 'update'), API_PATHS.folder),
 	newNameField('folder', 'e.g. Onboarding processes', show('create')),
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: show('create') },
-		options: [
-			contextField('Free text that steers AI generation of diagrams created in this folder'),
-			folderField({
-				name: 'parentId',
-				path: 'additionalFields.parentId',
-				displayName: 'Parent Folder',
-				description: 'The folder to create this one in. Leave empty for the top level.',
-				bodyProperty: 'parent_id',
-			}),
-		],
-	},
+	fieldsCollection('additionalFields', show('create'), [
+		contextField('Free text that steers AI generation of diagrams created in this folder'),
+		folderField({
+			name: 'parentId',
+			path: 'additionalFields.parentId',
+			displayName: 'Parent Folder',
+			description: 'The folder to create this one in. Leave empty for the top level.',
+			bodyProperty: 'parent_id',
+		}),
+	]),
 	...returnAllAndLimit(show('getAll'), 'folders'),
-	{
-		displayName: 'Update Fields',
-		name: 'updateFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: show('update') },
-		options: [
-			contextField('New AI context for the folder. Leave empty to clear it.'),
-			optionalTextField({
-				displayName: 'Name',
-				name: 'name',
-				bodyProperty: 'name',
-				placeholder: 'e.g. Onboarding (archived)',
-				description: 'New name of the folder. Leave empty to keep the current name.',
-			}),
-			folderField({
-				name: 'parentId',
-				path: 'updateFields.parentId',
-				displayName: 'Parent Folder',
-				description:
-					'Where to move the folder. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
-				bodyProperty: 'parent_id',
-				allowRoot: true,
-			}),
-		],
-	},
+	fieldsCollection('updateFields', show('update'), [
+		contextField('New AI context for the folder. Leave empty to clear it.'),
+		optionalTextField({
+			displayName: 'Name',
+			name: 'name',
+			bodyProperty: 'name',
+			placeholder: 'e.g. Onboarding (archived)',
+			description: 'New name of the folder. Leave empty to keep the current name.',
+		}),
+		folderField({
+			name: 'parentId',
+			path: 'updateFields.parentId',
+			displayName: 'Parent Folder',
+			description:
+				'Where to move the folder. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
+			bodyProperty: 'parent_id',
+			allowRoot: true,
+		}),
+	]),
 ];

@@ -126,3 +126,20 @@ export function optionalTextField(args: {
 		},
 	};
 }
+
+/** A collection of optional fields: Additional Fields (create) or Update Fields (update). */
+export function fieldsCollection(
+	kind: 'additionalFields' | 'updateFields',
+	show: Shown,
+	options: INodeProperties[],
+): INodeProperties {
+	return {
+		displayName: kind === 'additionalFields' ? 'Additional Fields' : 'Update Fields',
+		name: kind,
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show },
+		options,
+	};
+}
