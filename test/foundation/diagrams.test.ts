@@ -120,6 +120,18 @@ describe('Diagram → Get / Update / Delete', () => {
 		expect(result.items[0].json).toMatchObject({ name: 'Keep me', folder_id: null });
 	});
 
+	it.each([
+		['no Update Fields at all', {}],
+		['only empty ones', { name: '  ' }],
+	])('sends {} and returns the diagram unchanged with %s', async (_label, updateFields) => {
+		const diagram = fake.seedDiagram({ name: 'Unchanged' });
+		const result = await run(fake, { resource: 'diagram', operation: 'update', diagramId: byId(String(diagram.id)), updateFields });
+		expect(result.error).toBeUndefined();
+		expect(fake.requests[0].headers['content-type']).toMatch(/^application\/json/);
+		expect(fake.requests[0].body).toBe('{}');
+		expect(result.items.map((item) => item.json)).toEqual([diagram]);
+	});
+
 	it('deletes a diagram and returns { deleted: true, id }', async () => {
 		const diagram = fake.seedDiagram({ name: 'Doomed' });
 		const result = await run(fake, { resource: 'diagram', operation: 'delete', diagramId: byId(String(diagram.id)) });

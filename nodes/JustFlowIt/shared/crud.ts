@@ -1,4 +1,10 @@
-import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	INodeProperties,
+	INodePropertyOptions,
+} from 'n8n-workflow';
 
 import { operationRouting, paginateWithCursor } from './executors';
 import { deletedResult } from './outputs';
@@ -65,7 +71,7 @@ export function collectionOperations(
 			value: 'update',
 			action: `Update a ${singular}`,
 			description: args.descriptions.update,
-			routing: operationRouting({ method: 'PATCH' }),
+			routing: operationRouting({ method: 'PATCH' }, { preSend: [alwaysSendJsonObject] }),
 		},
 		...extra,
 	].sort((a, b) => a.name.localeCompare(b.name));
@@ -77,6 +83,23 @@ export function collectionOperations(
 		displayOptions: { show: { resource: [args.resource] } },
 		default: 'getAll',
 		options,
+	};
+}
+
+/**
+ * preSend step of Update: with no field to change, n8n would send no body at all, which the API
+ * refuses as not JSON; `{}` is what it accepts (it returns the item unchanged).
+ */
+async function alwaysSendJsonObject(
+	this: IExecuteSingleFunctions,
+	requestOptions: IHttpRequestOptions,
+): Promise<IHttpRequestOptions> {
+	const body = (requestOptions.body ?? {}) as IDataObject;
+	if (Object.values(body).some((value) => value !== undefined)) return requestOptions;
+	return {
+		...requestOptions,
+		body: '{}',
+		headers: { ...requestOptions.headers, 'Content-Type': 'application/json' },
 	};
 }
 

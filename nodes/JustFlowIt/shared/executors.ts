@@ -6,6 +6,7 @@ import type {
 	INodeExecutionData,
 	INodePropertyRouting,
 	PostReceiveAction,
+	PreSendAction,
 } from 'n8n-workflow';
 
 import { MAX_PAGE_SIZE } from './constants';
@@ -138,12 +139,13 @@ export function operationRouting(
 	request: DeclarativeRestApiSettings.HttpRequestOptions,
 	options: {
 		postReceive?: PostReceiveAction[];
+		preSend?: PreSendAction[];
 		executor?: Executor;
 	} = {},
 ): INodePropertyRouting {
 	return {
 		request,
-		send: { paginate: true },
+		send: { paginate: true, ...(options.preSend ? { preSend: options.preSend } : {}) },
 		operations: { pagination: options.executor ?? sendOnce },
 		...(options.postReceive ? { output: { postReceive: options.postReceive } } : {}),
 	};
