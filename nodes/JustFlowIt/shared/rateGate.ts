@@ -1,155 +1,427 @@
 import { sleep } from 'n8n-workflow';
-import type { IDataObject } from 'n8n-workflow';
-
-import { headerValue } from './errors';
 
 /**
- * Paces the requests made with one key so that many items running at once slow down before the
- * API's burst limit (contract §12) instead of running into it.
+ * The rate gate: paces the requests made with one API key so that they stay under the API's
+ * burst limit (contract §12: a fixed window, 120 requests per 60 s, `RateLimit-*` headers,
+ * `Retry-After` on 429) even when several n8n processes (queue-mode workers) share the key.
  *
- * n8n runs the items of a declarative node concurrently, so the gate is shared by every request
- * made with the same key in this n8n process. It learns the window from the `RateLimit-*` (or
- * `X-RateLimit-*`) headers. Each request gets a ticket in the order it was sent; an answer's
- * `RateLimit-Remaining`, minus the requests sent after that one, is a count the window surely
- * still has (the API may not have counted those yet). While that count lasts, requests pass;
- * when it is used up, the next ones wait for the window to end. A 429 closes the gate for every
- * request until `Retry-After` has passed.
+ * The API's headers are the truth; this process only knows what it sent itself:
+ * - Every request gets a ticket (sent order). An answer to ticket `t` that says
+ *   `RateLimit-Remaining: R` means the window surely has no more than `R - (requests this process
+ *   sent after t)` left; the gate keeps the lowest such count of the window (other processes only
+ *   ever lower it) and sends while it is above 0.
+ * - A new window (or the first contact) starts with one probe, not with the full limit: the probe's
+ *   answer tells what the window really has left after the other processes' requests.
+ * - After a probe, a process sends at most a fraction of what is left before the next answer
+ *   (its burst). The fraction halves when a 429 answers a request of a window it just opened and
+ *   grows back by a quarter for every window without one.
+ * - Reopening (at the window's end, or when a 429's Retry-After is over) is delayed by a random
+ *   jitter that grows with the share of the window other processes were seen to use: a process
+ *   alone reopens at once; competing processes take turns at being first, which spreads the
+ *   windows between them.
+ * - Every wait is bounded: by the caller's `maxWaitMs` (checked up front when the turn is known to
+ *   be later), by the execution's cancel signal (within 1 s), and an unknown window end
+ *   (`Remaining: 0` without `Reset`) is taken as one documented window (60 s), never forever.
  */
-export class RateGate {
-	/** Requests the current window surely still has, less those started since we learnt it. */
-	private remaining: number | undefined;
 
-	/** The window size the API reports (`RateLimit-Limit`). */
-	private limit: number | undefined;
+/** Time source of a gate (injectable for tests). */
+export interface Clock {
+	now(): number;
+	/** Resolves after `ms`; may reject (or return early) when `signal` aborts. */
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
 
-	/** When the current window ends (ms since epoch); 0 when unknown. */
-	private windowEndsAt = 0;
+/** The longest single sleep: a cancel is noticed within this time even if `sleep` ignores the signal. */
+const MAX_SLEEP_CHUNK_MS = 1000;
 
-	/** No request may start before this time (after a 429). */
-	private closedUntil = 0;
+function abortReason(signal: AbortSignal): unknown {
+	return signal.reason ?? new Error('The operation was aborted');
+}
 
-	/** Requests sent so far (the last ticket handed out). */
-	private started = 0;
-
-	/** Requests sent and not yet answered. */
-	private inFlight = 0;
-
-	/** Requests waiting for a change (an answer, or their timer). */
-	private waiters: Array<() => void> = [];
-
-	/** Before the first answer, only this many requests go out, to learn the limits. */
-	private static readonly FIRST_CONTACT_CONCURRENCY = 4;
-
-	/** Window ends closer than this are taken as the same window (Reset is rounded up to seconds). */
-	private static readonly SAME_WINDOW_SLACK_MS = 1500;
-
-	/** The longest a waiting request waits before it looks at the gate again. */
-	private static readonly RECHECK_MS = 250;
-
-	/** Sent this long after the estimated end of a window, for clock and network jitter. */
-	private static readonly WINDOW_MARGIN_MS = 50;
-
-	/**
-	 * Waits until a request may be sent and returns its ticket; the caller must hand the ticket
-	 * to `release` when the request is answered (or failed).
-	 */
-	async acquire(): Promise<number> {
+/**
+ * The real clock: n8n-workflow's `sleep(ms, signal)` in chunks of at most 1 s, checking the signal
+ * before and after each chunk (older n8n versions ignore the signal argument).
+ */
+export const systemClock: Clock = {
+	now: () => Date.now(),
+	async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+		const end = Date.now() + ms;
 		for (;;) {
-			const now = Date.now();
-			if (this.closedUntil > now) {
-				await sleep(this.closedUntil - now);
-				continue;
-			}
-			if (this.windowEndsAt && now >= this.windowEndsAt + RateGate.WINDOW_MARGIN_MS) {
-				// A new window: the full limit is available again.
-				this.remaining = this.limit;
-				this.windowEndsAt = 0;
-			}
-			if (this.remaining === undefined) {
-				if (this.inFlight < RateGate.FIRST_CONTACT_CONCURRENCY) break;
-				await this.nextChange(RateGate.RECHECK_MS);
-				continue;
-			}
-			if (this.remaining > 0) {
-				this.remaining--;
-				break;
-			}
-			// Wait for an answer (it may raise the count) or the end of the window.
-			const untilWindowEnds = this.windowEndsAt ? this.windowEndsAt + RateGate.WINDOW_MARGIN_MS - now : RateGate.RECHECK_MS;
-			await this.nextChange(Math.min(RateGate.RECHECK_MS, Math.max(10, untilWindowEnds)));
+			if (signal?.aborted) throw abortReason(signal);
+			const left = end - Date.now();
+			if (left <= 0) return;
+			await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS), signal);
+			if (signal?.aborted) throw abortReason(signal);
 		}
-		this.inFlight++;
-		return ++this.started;
-	}
+	},
+};
 
-	/** Resolves at the next answer, or after `ms` at the latest. */
-	private async nextChange(ms: number): Promise<void> {
-		let wake: () => void = () => {};
-		const woken = new Promise<void>((resolve) => {
-			wake = resolve;
-			this.waiters.push(resolve);
-		});
-		await Promise.race([woken, sleep(ms)]);
-		this.waiters = this.waiters.filter((waiter) => waiter !== wake);
-	}
-
-	/** Records the answer to request `ticket`: its rate-limit headers update what the gate knows. */
-	release(ticket: number, headers: IDataObject | undefined): void {
-		this.inFlight = Math.max(0, this.inFlight - 1);
-		this.learn(ticket, headers);
-		const waiters = this.waiters;
-		this.waiters = [];
-		for (const wake of waiters) wake();
-	}
-
-	private learn(ticket: number, headers: IDataObject | undefined): void {
-		if (!headers) return;
-		const reported = readNumber(headers, ['ratelimit-remaining', 'x-ratelimit-remaining']);
-		const limit = readNumber(headers, ['ratelimit-limit', 'x-ratelimit-limit']);
-		const reset = readNumber(headers, ['ratelimit-reset', 'x-ratelimit-reset']);
-		if (limit !== undefined) this.limit = limit;
-		if (reported === undefined) return;
-		const surelyLeft = Math.max(0, reported - (this.started - ticket));
-		const now = Date.now();
-		// A reset far larger than a window is an epoch time (seconds), not a delta. A delta is
-		// rounded up to whole seconds, so each answer gives a latest possible end of the window:
-		// the earliest of them is the closest to the truth.
-		const endsAt = reset === undefined ? undefined : reset > 1e9 ? reset * 1000 : now + reset * 1000;
-		const newWindow =
-			endsAt !== undefined &&
-			(this.windowEndsAt <= now || endsAt > this.windowEndsAt + RateGate.SAME_WINDOW_SLACK_MS);
-		if (newWindow || this.remaining === undefined) {
-			this.remaining = surelyLeft;
-			if (endsAt !== undefined) this.windowEndsAt = endsAt;
-			return;
-		}
-		// Same window: every answer gives a count the window surely has; keep the best one.
-		this.remaining = Math.max(this.remaining, surelyLeft);
-		if (endsAt !== undefined) this.windowEndsAt = Math.min(this.windowEndsAt, endsAt);
-	}
-
-	/** After a 429: nothing is sent with this key until the wait the API asked for is over. */
-	closeFor(seconds: number): void {
-		const until = Date.now() + Math.max(0, seconds) * 1000;
-		if (until > this.closedUntil) this.closedUntil = until;
-		// Retry-After is the API's own word on when requests pass again: it replaces the window
-		// the headers suggested, and the full limit is assumed free after it.
-		this.remaining = 0;
-		this.windowEndsAt = this.closedUntil;
+/** Thrown by `acquire` when no turn came (or none can come) within `maxWaitMs`. */
+export class RateGateTimeout extends Error {
+	constructor(
+		readonly waitedMs: number,
+		message = `No turn to send within the wait allowed (${Math.round(waitedMs / 1000)} s waited)`,
+	) {
+		super(message);
+		this.name = 'RateGateTimeout';
 	}
 }
 
-function readNumber(headers: IDataObject, names: string[]): number | undefined {
+/** The window the API documents (60 s): assumed when an answer says Remaining 0 without Reset. */
+const DEFAULT_WINDOW_MS = 60_000;
+/** A window end further away than this is not believed (clock skew, a bogus header). */
+const MAX_WINDOW_MS = 15 * 60_000;
+/** Requests sent into a window the gate knows nothing about yet. */
+const PROBES = 1;
+/** In flight at once while the API sends no rate-limit headers at all. */
+const CONCURRENCY_WITHOUT_HEADERS = 4;
+/** Sent this long after the (latest possible) end of a window or a Retry-After. */
+const REOPEN_MARGIN_MS = 50;
+/** Window ends this close together are the same window (a delta Reset is rounded to seconds). */
+const SAME_WINDOW_SLACK_MS = 1500;
+/** Jitter at reopening: up to this share of the window, times the share other processes used. */
+const JITTER_SHARE_OF_WINDOW = 0.2;
+const MAX_JITTER_MS = 2000;
+/** Burst fraction bounds and steps (additive increase, multiplicative decrease). */
+const MIN_BURST_FRACTION = 0.125;
+const BURST_FRACTION_STEP = 0.25;
+
+type Phase =
+	/** Nothing known about the current window: only probes go. */
+	| 'probing'
+	/** The current window's Remaining is known (`cap`). */
+	| 'known';
+
+export interface RateGateAnswer {
+	status: number;
+	headers?: Record<string, unknown>;
+}
+
+interface Decision {
+	/** Send now. */
+	go: boolean;
+	/** When to look again (ms since epoch); undefined: at the next answer. */
+	at?: number;
+	/** Whether the gate knows the key is used up until `at` (a 429 or Remaining 0): a reason to time out. */
+	limited: boolean;
+}
+
+export class RateGate {
+	private readonly clock: Clock;
+	private readonly random: () => number;
+
+	/** The last ticket handed out (= requests sent). */
+	private started = 0;
+	/** Tickets sent and not yet released. */
+	private readonly inFlight = new Set<number>();
+
+	private phase: Phase = 'probing';
+	/** The ticket before the first request of the current window (its probe is `openTicket + 1`). */
+	private openTicket = 0;
+	/** The lowest `Remaining + ticket` of the window: sending is allowed while `cap > started`. */
+	private cap = Number.POSITIVE_INFINITY;
+	/** The newest answer of the window (highest ticket) and its Remaining. */
+	private latestTicket = 0;
+	private latestRemaining = 0;
+	/** When the current window ends (latest possible), ms since epoch; undefined before any answer. */
+	private windowEndsAt: number | undefined;
+	/** Whether `windowEndsAt` came from the API (Reset or Retry-After) rather than the assumed window. */
+	private endKnown = false;
+	/** No request before this time (a 429's Retry-After). */
+	private closedUntil = 0;
+	/** The jitter drawn for the current reopening, and the end it was drawn for. */
+	private jitterMs = 0;
+	private jitterFor: number | undefined;
+
+	/** The API's limit per window (`RateLimit-Limit`), the window length seen (largest Reset of a window). */
+	private limit: number | undefined;
+	private windowMs = DEFAULT_WINDOW_MS;
+	private windowMsSeen = 0;
+	/** Whether the API sent rate-limit headers on its last answer. */
+	private headersSeen = true;
+	/** An answer with Remaining ≥ Limit: the API does not count these requests (limit switched off). */
+	private uncounted = false;
+
+	/** Share of what is left that may be sent before the next answer. */
+	private burstFraction = 1;
+	/** A 429 answered a request of the current window. */
+	private limitedThisWindow = false;
+	/** Requests of the current window other processes were seen to make (a lower bound). */
+	private othersThisWindow = 0;
+	/** Smoothed share of a window that other processes use (0: alone). */
+	private contention = 0;
+
+	/** Waiters wake on every answer and every closeFor. */
+	private wakeAll: (() => void) | undefined;
+	private changed: Promise<void> | undefined;
+
+	constructor(clock: Clock = systemClock, random: () => number = Math.random) {
+		this.clock = clock;
+		this.random = random;
+	}
+
+	/**
+	 * Resolves with a ticket when a request may be sent. Rejects with RateGateTimeout when no turn
+	 * comes within `maxWaitMs` (at once when the gate knows the turn is further away), and with the
+	 * signal's reason within 1 s after the signal aborts. When the gate only waits for answers to
+	 * learn the window (no limit known to be reached), the request is sent at the deadline instead.
+	 */
+	async acquire(options: { maxWaitMs: number; signal?: AbortSignal }): Promise<number> {
+		const { signal } = options;
+		const maxWaitMs = Math.max(0, Number.isFinite(options.maxWaitMs) ? options.maxWaitMs : 0);
+		const startedAt = this.clock.now();
+		const deadline = startedAt + maxWaitMs;
+		for (;;) {
+			if (signal?.aborted) throw abortReason(signal);
+			const now = this.clock.now();
+			const decision = this.decide(now);
+			if (decision.go) return this.send();
+			if (decision.limited && decision.at !== undefined && decision.at > deadline) {
+				throw new RateGateTimeout(
+					now - startedAt,
+					`The API's rate limit for this key leaves no turn within the wait allowed (${Math.round(maxWaitMs / 1000)} s): the next turn is in ${Math.ceil((decision.at - now) / 1000)} s`,
+				);
+			}
+			if (now >= deadline) {
+				if (!decision.limited) return this.send();
+				throw new RateGateTimeout(now - startedAt);
+			}
+			const until = Math.min(decision.at ?? Number.POSITIVE_INFINITY, deadline);
+			const ms = Math.max(1, Math.min(MAX_SLEEP_CHUNK_MS, until - now));
+			// A sleep ends early (or rejects) on abort; the loop's first check then throws the reason.
+			await Promise.race([this.nextChange(), this.clock.sleep(ms, signal).catch(() => undefined)]);
+		}
+	}
+
+	/** Every acquired ticket is released exactly once, with the answer or undefined when none came. */
+	release(ticket: number, answer?: RateGateAnswer): void {
+		if (!this.inFlight.delete(ticket)) return;
+		if (answer) this.learn(ticket, answer);
+		this.notify();
+	}
+
+	/** After a 429 rate_limit_exceeded: nothing is sent with this key for `seconds`. */
+	closeFor(seconds: number): void {
+		const now = this.clock.now();
+		const ms = Math.min(MAX_WINDOW_MS, Math.max(0, Number.isFinite(seconds) ? seconds : 0) * 1000);
+		const until = now + ms;
+		if (until > this.closedUntil) this.closedUntil = until;
+		// The API's own word on when requests pass again: the window is used up until then.
+		this.phase = 'known';
+		this.cap = Math.min(this.cap, this.started);
+		this.windowEndsAt = this.closedUntil;
+		this.endKnown = true;
+		this.notify();
+	}
+
+	/** For tests and diagnostics: what the gate currently believes. */
+	snapshot(): {
+		phase: Phase;
+		sent: number;
+		inFlight: number;
+		surelyLeft: number | undefined;
+		windowEndsAt: number | undefined;
+		closedUntil: number;
+		burstFraction: number;
+		contention: number;
+	} {
+		return {
+			phase: this.phase,
+			sent: this.started,
+			inFlight: this.inFlight.size,
+			surelyLeft: this.phase === 'known' && Number.isFinite(this.cap) ? this.cap - this.started : undefined,
+			windowEndsAt: this.windowEndsAt,
+			closedUntil: this.closedUntil,
+			burstFraction: this.burstFraction,
+			contention: this.contention,
+		};
+	}
+
+	// -------------------------------------------------------------------------------------------
+
+	private send(): number {
+		this.started++;
+		this.inFlight.add(this.started);
+		return this.started;
+	}
+
+	private decide(now: number): Decision {
+		if (this.phase === 'known') {
+			const end = Math.max(this.windowEndsAt ?? now, this.closedUntil);
+			const opensAt = end + REOPEN_MARGIN_MS;
+			// Closed by a 429 until its Retry-After.
+			if (now < this.closedUntil + REOPEN_MARGIN_MS) return { go: false, at: opensAt, limited: true };
+			if (now < opensAt) {
+				if (this.mayBurst()) return { go: true, limited: false };
+				const usedUp = this.cap <= this.started;
+				// Used up: wait for the window's end. Otherwise wait for answers (the burst is out).
+				return { go: false, at: usedUp ? opensAt : undefined, limited: usedUp };
+			}
+			// The window is over. Reopen after this reopening's jitter (0 for a process alone).
+			if (this.jitterFor !== end) {
+				this.jitterFor = end;
+				this.jitterMs = Math.round(this.random() * this.maxJitterMs());
+			}
+			if (now < opensAt + this.jitterMs) return { go: false, at: opensAt + this.jitterMs, limited: false };
+			this.reopen();
+		}
+		// Probing: a window the gate knows nothing about gets one request, whose answer tells.
+		const allowed = this.headersSeen ? PROBES : CONCURRENCY_WITHOUT_HEADERS;
+		let probes = 0;
+		for (const ticket of this.inFlight) if (ticket > this.openTicket) probes++;
+		return probes < allowed ? { go: true, limited: false } : { go: false, limited: false };
+	}
+
+	/** Within a known window: whether the count left and this process's burst allow one more request. */
+	private mayBurst(): boolean {
+		if (this.uncounted) return this.inFlight.size < (this.limit ?? CONCURRENCY_WITHOUT_HEADERS);
+		if (this.cap <= this.started) return false;
+		const burst = Math.max(1, Math.ceil(this.burstFraction * this.latestRemaining));
+		return this.started < this.latestTicket + burst;
+	}
+
+	private maxJitterMs(): number {
+		return Math.min(MAX_JITTER_MS, JITTER_SHARE_OF_WINDOW * this.windowMs) * this.contention;
+	}
+
+	/** A new window: learn it again from a probe; fold what the last window showed into the estimates. */
+	private reopen(): void {
+		if (this.limit && this.limit > 0) {
+			const share = Math.min(1, this.othersThisWindow / this.limit);
+			this.contention = 0.5 * this.contention + 0.5 * (this.limitedThisWindow ? Math.max(share, 0.5) : share);
+			if (this.contention < 0.01) this.contention = 0;
+		}
+		if (!this.limitedThisWindow) this.burstFraction = Math.min(1, this.burstFraction + BURST_FRACTION_STEP);
+		if (this.windowMsSeen > 0) this.windowMs = this.windowMsSeen;
+		this.phase = 'probing';
+		this.openTicket = this.started;
+		this.cap = Number.POSITIVE_INFINITY;
+		this.latestTicket = this.started;
+		this.latestRemaining = 0;
+		this.windowEndsAt = undefined;
+		this.endKnown = false;
+		this.closedUntil = 0;
+		this.jitterMs = 0;
+		this.jitterFor = undefined;
+		this.limitedThisWindow = false;
+		this.othersThisWindow = 0;
+		this.windowMsSeen = 0;
+		this.uncounted = false;
+	}
+
+	private learn(ticket: number, answer: RateGateAnswer): void {
+		const headers = answer.headers ?? {};
+		const limit = readNumber(headers, ['ratelimit-limit', 'x-ratelimit-limit']);
+		let remaining = readNumber(headers, ['ratelimit-remaining', 'x-ratelimit-remaining']);
+		const reset = readNumber(headers, ['ratelimit-reset', 'x-ratelimit-reset']);
+		const rateLimited = answer.status === 429;
+		if (limit !== undefined && limit > 0) this.limit = limit;
+		if (remaining === undefined && rateLimited) remaining = 0;
+		this.headersSeen = remaining !== undefined || limit !== undefined || reset !== undefined || rateLimited;
+		if (remaining === undefined) return;
+		// An answer to a request sent before the current window opened tells about the old window.
+		if (ticket <= this.openTicket) return;
+		remaining = Math.max(0, Math.floor(remaining));
+		const now = this.clock.now();
+		const endsAt = windowEnd(reset, now);
+		if (endsAt !== undefined && !rateLimited) this.windowMsSeen = Math.max(this.windowMsSeen, Math.min(MAX_WINDOW_MS, endsAt - now));
+
+		const startsWindow =
+			this.phase === 'probing' ||
+			// A window the API started anew before our estimate of its end (or our estimate was wrong).
+			(endsAt !== undefined && this.windowEndsAt !== undefined && endsAt > this.windowEndsAt + SAME_WINDOW_SLACK_MS && this.closedUntil <= now) ||
+			// Without Reset: Remaining that rose for a later request means the window was reset.
+			(reset === undefined && ticket > this.latestTicket && remaining > this.latestRemaining && !rateLimited && this.closedUntil <= now);
+		if (startsWindow) {
+			if (this.phase === 'known') {
+				this.reopen();
+				this.openTicket = ticket - 1;
+			}
+			this.phase = 'known';
+			this.cap = remaining + ticket;
+			this.latestTicket = ticket;
+			this.latestRemaining = remaining;
+			this.windowEndsAt = endsAt ?? now + this.windowMs;
+			this.endKnown = endsAt !== undefined;
+			this.uncounted = this.limit !== undefined && remaining >= this.limit && !rateLimited;
+		} else {
+			this.cap = Math.min(this.cap, remaining + ticket);
+			if (ticket > this.latestTicket) {
+				this.latestTicket = ticket;
+				this.latestRemaining = remaining;
+			}
+			if (endsAt !== undefined && (!this.endKnown || this.windowEndsAt === undefined || endsAt < this.windowEndsAt)) {
+				this.windowEndsAt = endsAt;
+				this.endKnown = true;
+			}
+			if (this.uncounted && this.limit !== undefined && remaining < this.limit) this.uncounted = false;
+		}
+		// Other processes' requests in this window: what the API counted beyond ours (a lower bound).
+		if (this.limit !== undefined) {
+			const others = this.limit - remaining - (ticket - this.openTicket);
+			if (others > this.othersThisWindow) this.othersThisWindow = others;
+		}
+		if (rateLimited) {
+			this.cap = Math.min(this.cap, this.started);
+			if (!this.limitedThisWindow) {
+				this.limitedThisWindow = true;
+				this.burstFraction = Math.max(MIN_BURST_FRACTION, this.burstFraction / 2);
+			}
+		}
+	}
+
+	private nextChange(): Promise<void> {
+		if (!this.changed) {
+			this.changed = new Promise<void>((resolve) => {
+				this.wakeAll = resolve;
+			});
+		}
+		return this.changed;
+	}
+
+	private notify(): void {
+		const wake = this.wakeAll;
+		this.changed = undefined;
+		this.wakeAll = undefined;
+		wake?.();
+	}
+}
+
+/** A header's value by any of `names` (case-insensitive; the first of a list), as a number. */
+function readNumber(headers: Record<string, unknown>, names: string[]): number | undefined {
 	for (const name of names) {
-		const value = headerValue(headers, name);
-		if (value !== undefined && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
+		for (const [key, raw] of Object.entries(headers)) {
+			if (key.toLowerCase() !== name) continue;
+			const value = Array.isArray(raw) ? raw[0] : raw;
+			if (value === undefined || value === null) continue;
+			const text = String(value).trim();
+			if (text === '') continue;
+			const number = Number(text);
+			if (Number.isFinite(number)) return number;
+		}
 	}
 	return undefined;
 }
 
+/**
+ * When the window ends (ms since epoch) according to a Reset value: a delta in seconds (the
+ * contract's form), or an epoch time in seconds (or milliseconds) when it is that large. A delta is
+ * rounded up to whole seconds, so the result is the latest possible end. Undefined when absent or
+ * not believable (in the past, or further away than MAX_WINDOW_MS).
+ */
+function windowEnd(reset: number | undefined, now: number): number | undefined {
+	if (reset === undefined || reset < 0) return undefined;
+	let endsAt: number;
+	if (reset > 1e12) endsAt = reset;
+	else if (reset > 1e9) endsAt = reset * 1000;
+	else endsAt = now + reset * 1000;
+	if (endsAt < now || endsAt - now > MAX_WINDOW_MS) return endsAt < now ? now : undefined;
+	return endsAt;
+}
+
 const gates = new Map<string, RateGate>();
 
-/** The gate shared by every request made with one key (identified by a hash, never the key). */
+/** The gate shared by every request made with one key in this process (a hash names the key). */
 export function rateGateFor(keyFingerprint: string): RateGate {
 	let gate = gates.get(keyFingerprint);
 	if (!gate) {

@@ -20,8 +20,8 @@ import {
 	transportFailure,
 } from './errors';
 import type { ApiFailure, FailureContext } from './errors';
-import { rateGateFor } from './rateGate';
-import type { RateGate } from './rateGate';
+import { RateGateTimeout, rateGateFor } from './rateGate';
+import type { RateGate, RateGateAnswer } from './rateGate';
 
 /** Retries of an idempotent request after a 5xx or a dropped connection. */
 const SERVER_RETRY_DELAYS_MS = [1000, 2000, 4000];
@@ -115,7 +115,7 @@ function isTransportError(error: unknown): boolean {
 }
 
 /** A request attempt: it calls `answered` with the response headers as soon as the answer is in. */
-type Attempt<T> = (answered: (headers: IDataObject | undefined) => void) => Promise<T>;
+type Attempt<T> = (answered: (answer: RateGateAnswer | undefined) => void) => Promise<T>;
 
 /**
  * Sends one request with the node's retry policy and returns what `attempt` returned:
@@ -136,13 +136,22 @@ export async function sendWithRetries<T>(
 	let serverRetries = 0;
 	let attempts = 0;
 	for (;;) {
-		const ticket = await gate.acquire();
+		let ticket: number;
+		try {
+			ticket = await gate.acquire({ maxWaitMs: maxWait * 1000, signal: ctx.getExecutionCancelSignal?.() });
+		} catch (error) {
+			if (!(error instanceof RateGateTimeout)) throw asNodeError(ctx.getNode(), error, ctx.getItemIndex());
+			throw new NodeOperationError(ctx.getNode(), error.message, {
+				itemIndex: ctx.getItemIndex(),
+				description: 'Raise Options → Max Wait on Rate Limit, or process fewer items per run.',
+			});
+		}
 		attempts++;
 		let released = false;
-		const answered = (headers: IDataObject | undefined) => {
+		const answered = (answer: RateGateAnswer | undefined) => {
 			if (released) return;
 			released = true;
-			gate.release(ticket, headers);
+			gate.release(ticket, answer);
 		};
 		let failure: ApiFailure;
 		try {
@@ -150,7 +159,7 @@ export async function sendWithRetries<T>(
 			answered(undefined);
 			return result;
 		} catch (error) {
-			answered(error instanceof FailedAnswer ? error.headers : undefined);
+			answered(error instanceof FailedAnswer ? { status: error.failure.status, headers: error.headers } : undefined);
 			if (error instanceof FailedAnswer) failure = error.failure;
 			else if (!(error instanceof JustFlowItApiError) && isTransportError(error)) failure = transportFailure(error);
 			else throw asNodeError(ctx.getNode(), error, ctx.getItemIndex());
@@ -179,7 +188,7 @@ export async function sendWithRetries<T>(
 
 /** The hook that lets the current attempt read the answer before the operation's postReceive. */
 interface AnswerHook {
-	onAnswer: (headers: IDataObject | undefined) => void;
+	onAnswer: (answer: RateGateAnswer | undefined) => void;
 }
 
 const answerHooks = new WeakMap<object, AnswerHook>();
@@ -201,7 +210,7 @@ function answerHookFor(requestData: DeclarativeRestApiSettings.ResultOptions): A
 			items: INodeExecutionData[],
 			response: IN8nHttpFullResponse,
 		): Promise<INodeExecutionData[]> {
-			created.onAnswer(response.headers);
+			created.onAnswer({ status: response.statusCode, headers: response.headers });
 			if (response.statusCode >= 400) throw failedAnswer(response);
 			return items;
 		};
@@ -256,7 +265,7 @@ export async function apiRequest(
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 		})) as IN8nHttpFullResponse;
-		answered(response.headers);
+		answered({ status: response.statusCode, headers: response.headers });
 		if (response.statusCode >= 400) throw failedAnswer(response);
 		return response;
 	});
