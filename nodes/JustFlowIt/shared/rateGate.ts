@@ -104,6 +104,8 @@ interface Decision {
 	at?: number;
 	/** Whether the gate knows the key is used up until `at` (a 429 or Remaining 0): a reason to time out. */
 	limited: boolean;
+	/** Whether `at` comes from the API (Reset, Retry-After) rather than the assumed 60 s window. */
+	certain?: boolean;
 }
 
 export class RateGate {
@@ -176,7 +178,7 @@ export class RateGate {
 			const now = this.clock.now();
 			const decision = this.decide(now);
 			if (decision.go) return this.send();
-			if (decision.limited && decision.at !== undefined && decision.at > deadline) {
+			if (decision.limited && decision.certain && decision.at !== undefined && decision.at > deadline) {
 				throw new RateGateTimeout(
 					now - startedAt,
 					`The API's rate limit for this key leaves no turn within the wait allowed (${Math.round(maxWaitMs / 1000)} s): the next turn is in ${Math.ceil((decision.at - now) / 1000)} s`,
@@ -250,15 +252,16 @@ export class RateGate {
 			const end = Math.max(this.windowEndsAt ?? now, this.closedUntil);
 			const opensAt = end + REOPEN_MARGIN_MS;
 			// Closed by a 429 until its Retry-After.
-			if (now < this.closedUntil + REOPEN_MARGIN_MS) return { go: false, at: opensAt, limited: true };
+			if (now < this.closedUntil + REOPEN_MARGIN_MS) return { go: false, at: opensAt, limited: true, certain: true };
 			if (now < opensAt) {
 				if (this.mayBurst()) return { go: true, limited: false };
 				const usedUp = this.cap <= this.started;
 				// Used up: wait for the window's end. Otherwise wait for answers (the burst is out).
-				return { go: false, at: usedUp ? opensAt : undefined, limited: usedUp };
+				return { go: false, at: usedUp ? opensAt : undefined, limited: usedUp, certain: this.endKnown };
 			}
 			// The window is over. Reopen after this reopening's jitter (0 for a process alone).
 			if (this.jitterFor !== end) {
+				this.foldWindow();
 				this.jitterFor = end;
 				this.jitterMs = Math.round(this.random() * this.maxJitterMs());
 			}
@@ -284,8 +287,8 @@ export class RateGate {
 		return Math.min(MAX_JITTER_MS, JITTER_SHARE_OF_WINDOW * this.windowMs) * this.contention;
 	}
 
-	/** A new window: learn it again from a probe; fold what the last window showed into the estimates. */
-	private reopen(): void {
+	/** A window is over: fold what it showed (other processes' share, 429s, its length) into the estimates. */
+	private foldWindow(): void {
 		if (this.limit && this.limit > 0) {
 			const share = Math.min(1, this.othersThisWindow / this.limit);
 			this.contention = 0.5 * this.contention + 0.5 * (this.limitedThisWindow ? Math.max(share, 0.5) : share);
@@ -293,6 +296,13 @@ export class RateGate {
 		}
 		if (!this.limitedThisWindow) this.burstFraction = Math.min(1, this.burstFraction + BURST_FRACTION_STEP);
 		if (this.windowMsSeen > 0) this.windowMs = this.windowMsSeen;
+		this.limitedThisWindow = false;
+		this.othersThisWindow = 0;
+		this.windowMsSeen = 0;
+	}
+
+	/** A new window: learn it again from a probe. */
+	private reopen(): void {
 		this.phase = 'probing';
 		this.openTicket = this.started;
 		this.cap = Number.POSITIVE_INFINITY;
@@ -303,9 +313,6 @@ export class RateGate {
 		this.closedUntil = 0;
 		this.jitterMs = 0;
 		this.jitterFor = undefined;
-		this.limitedThisWindow = false;
-		this.othersThisWindow = 0;
-		this.windowMsSeen = 0;
 		this.uncounted = false;
 	}
 
@@ -334,6 +341,7 @@ export class RateGate {
 			(reset === undefined && ticket > this.latestTicket && remaining > this.latestRemaining && !rateLimited && this.closedUntil <= now);
 		if (startsWindow) {
 			if (this.phase === 'known') {
+				if (this.jitterFor === undefined) this.foldWindow();
 				this.reopen();
 				this.openTicket = ticket - 1;
 			}

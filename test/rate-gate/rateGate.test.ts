@@ -1,0 +1,289 @@
+/**
+ * Unit tests of the rate gate class (nodes/JustFlowIt/shared/rateGate.ts) with a fake clock and a
+ * fixed random source: every header variant the contract allows, the bounds on every wait, cancel,
+ * and the cross-process rules (server Remaining caps the count, probes, jitter, adaptive burst).
+ * The gate's behaviour through n8n's engine and many processes is in test/simulation/.
+ */
+import { RateGate, RateGateTimeout } from '../../nodes/JustFlowIt/shared/rateGate';
+import { FakeClock, START, flush, rl, track } from './clock';
+
+const WAIT = { maxWaitMs: 300_000 };
+
+function setup(random = () => 0) {
+	const clock = new FakeClock();
+	const gate = new RateGate(clock, random);
+	return { clock, gate };
+}
+
+/** Acquires as many tickets as pass right now (up to `max`); the rest stay pending. */
+async function passing(gate: RateGate, max: number, options = WAIT) {
+	const all = Array.from({ length: max }, () => track(gate.acquire(options)));
+	await flush();
+	return { passed: all.filter((t) => t.state === 'resolved').map((t) => t.value as number), all };
+}
+
+describe('first contact and a known window', () => {
+	it('sends one probe first; the others wait for its answer, then pass while RateLimit-Remaining lasts', async () => {
+		const { gate } = setup();
+		const first = await passing(gate, 6);
+		expect(first.passed).toEqual([1]);
+		gate.release(1, { status: 200, headers: rl(3, 60) });
+		await flush();
+		expect(first.all.map((t) => t.state)).toEqual(['resolved', 'resolved', 'resolved', 'resolved', 'pending', 'pending']);
+		expect(gate.snapshot().surelyLeft).toBe(0);
+	});
+
+	it('reads X-RateLimit-* headers (any case) exactly like RateLimit-*', async () => {
+		const { gate } = setup();
+		const first = await passing(gate, 6);
+		gate.release(first.passed[0], {
+			status: 200,
+			headers: { 'x-ratelimit-limit': '10', 'X-RATELIMIT-REMAINING': ['3'], 'x-ratelimit-reset': '60' },
+		});
+		await flush();
+		expect(first.all.filter((t) => t.state === 'resolved')).toHaveLength(4);
+		expect(gate.snapshot().windowEndsAt).toBe(START + 60_000);
+	});
+
+	it('a lower Remaining caused by other processes caps the local count (less what this process sent since)', async () => {
+		const { gate } = setup();
+		await passing(gate, 1); // ticket 1 = probe
+		gate.release(1, { status: 200, headers: rl(9, 60) });
+		const burst = await passing(gate, 2); // tickets 2 and 3
+		expect(burst.passed).toEqual([2, 3]);
+		// The answer to ticket 2 says 2 left: others used 5 meanwhile. Ticket 3 may not be counted
+		// yet, so 2 - 1 = 1 more request may go (not 9 - 3 = 6).
+		gate.release(2, { status: 200, headers: rl(2, 59) });
+		const more = await passing(gate, 3);
+		expect(more.passed).toEqual([4]);
+		// A late answer of the older ticket with a higher Remaining does not raise the count.
+		gate.release(3, { status: 200, headers: rl(8, 59) });
+		await flush();
+		expect(more.all.filter((t) => t.state === 'resolved')).toHaveLength(1);
+	});
+
+	it('an epoch-style Reset (seconds since 1970) ends the window at that time', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(0, Math.floor(START / 1000) + 10) });
+		const waiting = track(gate.acquire(WAIT));
+		await clock.advance(10_000);
+		expect(waiting.state).toBe('pending');
+		await clock.advance(100);
+		expect(waiting.state).toBe('resolved');
+	});
+
+	it('a missing Reset while requests remain: the window is taken as the documented 60 s', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(1) });
+		const next = await passing(gate, 2);
+		expect(next.passed).toEqual([2]);
+		expect(gate.snapshot().windowEndsAt).toBe(START + 60_000);
+		await clock.advance(59_000);
+		expect(next.all[1].state).toBe('pending');
+		await clock.advance(1_100);
+		expect(next.all[1].state).toBe('resolved');
+	});
+});
+
+describe('bounded waits', () => {
+	it('Remaining 0 without Reset waits a finite assumed window (60 s), then probes; later acquires are not poisoned', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(0) });
+		const waiting = track(gate.acquire(WAIT));
+		await clock.advance(59_900);
+		expect(waiting.state).toBe('pending');
+		await clock.advance(200);
+		expect(waiting.state).toBe('resolved');
+		expect(gate.snapshot().phase).toBe('probing');
+		// The probe's answer is lost (no answer): the next request is the next probe, at once.
+		gate.release(waiting.value as number, undefined);
+		const later = await passing(gate, 1);
+		expect(later.passed).toHaveLength(1);
+	});
+
+	it('Remaining 0 without Reset and a shorter maxWaitMs: rejects with RateGateTimeout at maxWaitMs, not before', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(0) });
+		const waiting = track(gate.acquire({ maxWaitMs: 5_000 }));
+		await clock.advance(4_900);
+		expect(waiting.state).toBe('pending');
+		await clock.advance(200);
+		expect(waiting.state).toBe('rejected');
+		expect(waiting.error).toBeInstanceOf(RateGateTimeout);
+		expect((waiting.error as RateGateTimeout).waitedMs).toBe(5_000);
+	});
+
+	it('a turn known to be further than maxWaitMs is refused at once (timeout up front)', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 429, headers: rl(0, 30) });
+		gate.closeFor(30);
+		const refused = track(gate.acquire({ maxWaitMs: 10_000 }));
+		await flush();
+		expect(refused.state).toBe('rejected');
+		expect(refused.error).toBeInstanceOf(RateGateTimeout);
+		expect((refused.error as RateGateTimeout).waitedMs).toBe(0);
+		expect(clock.now()).toBe(START);
+	});
+
+	it('maxWaitMs 0 refuses at once when the window is used up, and sends at once when nothing is known', async () => {
+		const { gate } = setup();
+		const first = await passing(gate, 2, { maxWaitMs: 0 });
+		// Nothing known (the probe is out): the second request does not wait either.
+		expect(first.passed).toEqual([1, 2]);
+		gate.release(1, { status: 200, headers: rl(0, 60) });
+		const refused = track(gate.acquire({ maxWaitMs: 0 }));
+		await flush();
+		expect(refused.state).toBe('rejected');
+		expect(refused.error).toBeInstanceOf(RateGateTimeout);
+	});
+
+	it('a cancel stops a waiting acquire within 1 s with the signal reason, even with a sleep that ignores the signal', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(0, 60) });
+		const controller = new AbortController();
+		const waiting = track(gate.acquire({ maxWaitMs: 300_000, signal: controller.signal }));
+		await clock.advance(10_300);
+		controller.abort(new Error('cancelled by the user'));
+		await clock.advance(1_000);
+		expect(waiting.state).toBe('rejected');
+		expect((waiting.error as Error).message).toBe('cancelled by the user');
+		expect(Math.max(...clock.sleeps)).toBeLessThanOrEqual(1_000);
+	});
+
+	it('an already aborted signal rejects at once', async () => {
+		const { gate } = setup();
+		const controller = new AbortController();
+		controller.abort(new Error('stop'));
+		const refused = track(gate.acquire({ maxWaitMs: 1_000, signal: controller.signal }));
+		await flush();
+		expect(refused.state).toBe('rejected');
+		expect((refused.error as Error).message).toBe('stop');
+	});
+});
+
+describe('429s', () => {
+	it('429 without Retry-After: the transport passes its default and nothing goes out for that long', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(5, 60) });
+		await passing(gate, 1);
+		gate.release(2, { status: 429, headers: {} });
+		gate.closeFor(5);
+		const waiting = track(gate.acquire(WAIT));
+		await clock.advance(5_000);
+		expect(waiting.state).toBe('pending');
+		await clock.advance(100);
+		expect(waiting.state).toBe('resolved');
+	});
+
+	it('429 with Retry-After as an HTTP date (parsed by the transport into seconds): closed until that date', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		const retryAt = new Date(START + 7_000).toUTCString();
+		gate.release(1, { status: 429, headers: { 'Retry-After': retryAt, ...rl(0, 7) } });
+		gate.closeFor((Date.parse(retryAt) - clock.now()) / 1000);
+		const waiting = track(gate.acquire(WAIT));
+		await clock.advance(7_000);
+		expect(waiting.state).toBe('pending');
+		await clock.advance(100);
+		expect(waiting.state).toBe('resolved');
+		expect(gate.snapshot().phase).toBe('probing');
+	});
+
+	it('a 429 right after reopening halves the burst: of 20 left, 10 go before the next answer', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 429, headers: rl(0, 3, 30) });
+		gate.closeFor(3);
+		await clock.advance(3_100);
+		const probe = await passing(gate, 1);
+		gate.release(probe.passed[0], { status: 200, headers: rl(20, 3, 30) });
+		const burst = await passing(gate, 20);
+		expect(burst.passed).toHaveLength(10);
+		expect(gate.snapshot().burstFraction).toBe(0.5);
+	});
+});
+
+describe('window ends and other processes', () => {
+	it('a new window starts with one probe, not with the whole limit', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(0, 3) });
+		const next = await passing(gate, 5);
+		expect(next.passed).toEqual([]);
+		await clock.advance(3_100);
+		expect(next.all.filter((t) => t.state === 'resolved')).toHaveLength(1);
+	});
+
+	it('answers to requests sent before the window reopened do not count for the new window', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(2, 3) });
+		await passing(gate, 2); // tickets 2, 3
+		await clock.advance(3_100);
+		const probe = await passing(gate, 3);
+		expect(probe.passed).toEqual([4]);
+		gate.release(2, { status: 200, headers: rl(1, 1) });
+		gate.release(3, { status: 200, headers: rl(0, 1) });
+		await flush();
+		expect(probe.all.filter((t) => t.state === 'resolved')).toHaveLength(1);
+		gate.release(4, { status: 200, headers: rl(9, 3) });
+		await flush();
+		expect(probe.all.filter((t) => t.state === 'resolved')).toHaveLength(3);
+	});
+
+	it('a process alone reopens without jitter; one that saw others use the window reopens after random × jitter', async () => {
+		const alone = setup(() => 1);
+		await passing(alone.gate, 1);
+		// A limit of 1 and 0 left after this process's one request: nobody else used the window.
+		alone.gate.release(1, { status: 200, headers: rl(0, 3, 1) });
+		const aloneNext = track(alone.gate.acquire(WAIT));
+		await alone.clock.advance(3_050);
+		expect(aloneNext.state).toBe('resolved');
+
+		const shared = setup(() => 1);
+		// Window 1: the probe's answer says 2 left of 10; this process sent 1, so others used 7.
+		await passing(shared.gate, 1);
+		shared.gate.release(1, { status: 200, headers: rl(2, 3, 10) });
+		await passing(shared.gate, 2);
+		shared.gate.release(2, { status: 200, headers: rl(0, 3, 10) });
+		shared.gate.release(3, { status: 200, headers: rl(0, 3, 10) });
+		const sharedNext = track(shared.gate.acquire(WAIT));
+		await shared.clock.advance(3_050);
+		// The reopening folds the window's contention (others 7 of 10 → 0.35 after smoothing) into the
+		// jitter: up to 0.2 × 3 s × 0.35 = 210 ms, drawn at random() = 1.
+		expect(sharedNext.state).toBe('pending');
+		await shared.clock.advance(3_100);
+		expect(sharedNext.state).toBe('resolved');
+	});
+
+	it('when the API does not count (Remaining equals Limit, limit switched off) up to Limit requests fly at once', async () => {
+		const { gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(10, 60, 10) });
+		const next = await passing(gate, 12);
+		expect(next.passed).toHaveLength(10);
+	});
+
+	it('without any rate-limit headers, 4 requests fly at once', async () => {
+		const { gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: {} });
+		const next = await passing(gate, 6);
+		expect(next.passed).toHaveLength(4);
+	});
+
+	it('a ticket released twice counts once', async () => {
+		const { gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(5, 60) });
+		gate.release(1, { status: 200, headers: rl(0, 60) });
+		expect(gate.snapshot().surelyLeft).toBe(5);
+	});
+});
