@@ -23,13 +23,22 @@ async function passing(gate: RateGate, max: number, options = WAIT) {
 }
 
 describe('first contact and a known window', () => {
-	it('sends one probe first; the others wait for its answer, then pass while RateLimit-Remaining lasts', async () => {
+	it('sends one probe first; after its answer the burst doubles per answer while RateLimit-Remaining lasts', async () => {
 		const { gate } = setup();
-		const first = await passing(gate, 6);
-		expect(first.passed).toEqual([1]);
-		gate.release(1, { status: 200, headers: rl(3, 60) });
+		const waiting = await passing(gate, 8);
+		expect(waiting.passed).toEqual([1]);
+		const sent = () => waiting.all.filter((t) => t.state === 'resolved').map((t) => t.value);
+		gate.release(1, { status: 200, headers: rl(9, 60) });
 		await flush();
-		expect(first.all.map((t) => t.state)).toEqual(['resolved', 'resolved', 'resolved', 'resolved', 'pending', 'pending']);
+		expect(sent()).toEqual([1, 2, 3]);
+		gate.release(2, { status: 200, headers: rl(8, 60) });
+		gate.release(3, { status: 200, headers: rl(7, 60) });
+		await flush();
+		expect(sent()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+		// The answer to ticket 4 says 3 left; tickets 5-7 may not be counted yet: 3 - 3 = 0 left.
+		gate.release(4, { status: 200, headers: rl(3, 60) });
+		await flush();
+		expect(sent()).toHaveLength(7);
 		expect(gate.snapshot().surelyLeft).toBe(0);
 	});
 
@@ -38,10 +47,11 @@ describe('first contact and a known window', () => {
 		const first = await passing(gate, 6);
 		gate.release(first.passed[0], {
 			status: 200,
-			headers: { 'x-ratelimit-limit': '10', 'X-RATELIMIT-REMAINING': ['3'], 'x-ratelimit-reset': '60' },
+			headers: { 'x-ratelimit-limit': '10', 'X-RATELIMIT-REMAINING': ['1'], 'x-ratelimit-reset': '60' },
 		});
 		await flush();
-		expect(first.all.filter((t) => t.state === 'resolved')).toHaveLength(4);
+		expect(first.all.filter((t) => t.state === 'resolved')).toHaveLength(2);
+		expect(gate.snapshot().surelyLeft).toBe(0);
 		expect(gate.snapshot().windowEndsAt).toBe(START + 60_000);
 	});
 
@@ -196,16 +206,27 @@ describe('429s', () => {
 		expect(gate.snapshot().phase).toBe('probing');
 	});
 
-	it('a 429 right after reopening halves the burst: of 20 left, 10 go before the next answer', async () => {
+	it('a 429 right after reopening halves the burst: with 14 left, 7 may be in flight (not 14)', async () => {
 		const { clock, gate } = setup();
 		await passing(gate, 1);
 		gate.release(1, { status: 429, headers: rl(0, 3, 30) });
 		gate.closeFor(3);
 		await clock.advance(3_100);
-		const probe = await passing(gate, 1);
-		gate.release(probe.passed[0], { status: 200, headers: rl(20, 3, 30) });
-		const burst = await passing(gate, 20);
-		expect(burst.passed).toHaveLength(10);
+		const window = await passing(gate, 20);
+		const sent = () => window.all.filter((t) => t.state === 'resolved').map((t) => t.value as number);
+		expect(sent()).toEqual([2]);
+		gate.release(2, { status: 200, headers: rl(20, 3, 30) });
+		await flush();
+		expect(sent()).toEqual([2, 3, 4]);
+		gate.release(3, { status: 200, headers: rl(19, 3, 30) });
+		gate.release(4, { status: 200, headers: rl(18, 3, 30) });
+		await flush();
+		expect(sent()).toEqual([2, 3, 4, 5, 6, 7, 8]);
+		for (const [ticket, left] of [[5, 17], [6, 16], [7, 15], [8, 14]]) gate.release(ticket, { status: 200, headers: rl(left, 3, 30) });
+		await flush();
+		// Slow start would allow 8 more (15 in the window); half of the 14 left after ticket 8 is 7:
+		// tickets 9-15.
+		expect(sent().slice(7)).toEqual([9, 10, 11, 12, 13, 14, 15]);
 		expect(gate.snapshot().burstFraction).toBe(0.5);
 	});
 });

@@ -146,6 +146,8 @@ export class RateGate {
 
 	/** Share of what is left that may be sent before the next answer. */
 	private burstFraction = 1;
+	/** Answers (with Remaining) to requests of the current window. */
+	private answersThisWindow = 0;
 	/** A 429 answered a request of the current window. */
 	private limitedThisWindow = false;
 	/** Requests of the current window other processes were seen to make (a lower bound). */
@@ -279,6 +281,9 @@ export class RateGate {
 	private mayBurst(): boolean {
 		if (this.uncounted) return this.inFlight.size < (this.limit ?? CONCURRENCY_WITHOUT_HEADERS);
 		if (this.cap <= this.started) return false;
+		// Slow start: each answer of the window lets two more requests go (the burst doubles per
+		// round trip), so processes that open a window together see each other before they overshoot.
+		if (this.started - this.openTicket >= 1 + 2 * this.answersThisWindow) return false;
 		const burst = Math.max(1, Math.ceil(this.burstFraction * this.latestRemaining));
 		return this.started < this.latestTicket + burst;
 	}
@@ -304,6 +309,7 @@ export class RateGate {
 	/** A new window: learn it again from a probe. */
 	private reopen(): void {
 		this.phase = 'probing';
+		this.answersThisWindow = 0;
 		this.openTicket = this.started;
 		this.cap = Number.POSITIVE_INFINITY;
 		this.latestTicket = this.started;
@@ -329,6 +335,7 @@ export class RateGate {
 		// An answer to a request sent before the current window opened tells about the old window.
 		if (ticket <= this.openTicket) return;
 		remaining = Math.max(0, Math.floor(remaining));
+		this.answersThisWindow++;
 		const now = this.clock.now();
 		const endsAt = windowEnd(reset, now);
 		if (endsAt !== undefined && !rateLimited) this.windowMsSeen = Math.max(this.windowMsSeen, Math.min(MAX_WINDOW_MS, endsAt - now));
@@ -344,6 +351,7 @@ export class RateGate {
 				if (this.jitterFor === undefined) this.foldWindow();
 				this.reopen();
 				this.openTicket = ticket - 1;
+				this.answersThisWindow = 1;
 			}
 			this.phase = 'known';
 			this.cap = remaining + ticket;
