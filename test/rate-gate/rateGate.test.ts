@@ -28,15 +28,16 @@ describe('first contact and a known window', () => {
 		const waiting = await passing(gate, 8);
 		expect(waiting.passed).toEqual([1]);
 		const sent = () => waiting.all.filter((t) => t.state === 'resolved').map((t) => t.value);
-		gate.release(1, { status: 200, headers: rl(9, 60) });
+		// A limit of 20: this process's first share (half the window) does not hold anything back here.
+		gate.release(1, { status: 200, headers: rl(9, 60, 20) });
 		await flush();
 		expect(sent()).toEqual([1, 2, 3]);
-		gate.release(2, { status: 200, headers: rl(8, 60) });
-		gate.release(3, { status: 200, headers: rl(7, 60) });
+		gate.release(2, { status: 200, headers: rl(8, 60, 20) });
+		gate.release(3, { status: 200, headers: rl(7, 60, 20) });
 		await flush();
 		expect(sent()).toEqual([1, 2, 3, 4, 5, 6, 7]);
 		// The answer to ticket 4 says 3 left; tickets 5-7 may not be counted yet: 3 - 3 = 0 left.
-		gate.release(4, { status: 200, headers: rl(3, 60) });
+		gate.release(4, { status: 200, headers: rl(3, 60, 20) });
 		await flush();
 		expect(sent()).toHaveLength(7);
 		expect(gate.snapshot().surelyLeft).toBe(0);
@@ -257,6 +258,25 @@ describe('window ends and other processes', () => {
 		gate.release(4, { status: 200, headers: rl(9, 3) });
 		await flush();
 		expect(probe.all.filter((t) => t.state === 'resolved')).toHaveLength(3);
+	});
+
+	it('before it knows of other processes, a gate takes half the window at once and the rest after a hold of a third of the window', async () => {
+		const { clock, gate } = setup();
+		const waiting = await passing(gate, 8);
+		const sent = () => waiting.all.filter((t) => t.state === 'resolved').map((t) => t.value);
+		gate.release(1, { status: 200, headers: rl(9, 3) });
+		await flush();
+		gate.release(2, { status: 200, headers: rl(8, 3) });
+		gate.release(3, { status: 200, headers: rl(7, 3) });
+		await flush();
+		// Slow start would allow 7; the share allows 5 of 10.
+		expect(sent()).toEqual([1, 2, 3, 4, 5]);
+		// The 6th opens at 1 s (the hold) + 1 s × (0.6 - 0.5) / 0.5 = 1.2 s after the window opened.
+		await clock.advance(1_150);
+		expect(sent()).toHaveLength(5);
+		await clock.advance(100);
+		expect(sent()).toEqual([1, 2, 3, 4, 5, 6]);
+		expect(gate.snapshot().shareCap).toBe(0.5);
 	});
 
 	it('a process alone reopens without jitter; one that saw others use the window reopens after random × jitter', async () => {

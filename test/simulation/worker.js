@@ -54,6 +54,12 @@ if (process.env.SIM_TRACE) {
 		trace.push([Date.now(), 'answer', ticket, answer?.status, h['ratelimit-remaining'], h['ratelimit-reset']]);
 		return release.call(this, ticket, answer);
 	};
+	let tick = Date.now();
+	setInterval(() => {
+		const now = Date.now();
+		if (now - tick > 150) trace.push([now, 'lag', now - tick]);
+		tick = now;
+	}, 50).unref();
 	RateGate.prototype.closeFor = function (seconds) {
 		trace.push([Date.now(), 'closeFor', seconds]);
 		return closeFor.call(this, seconds);

@@ -80,11 +80,16 @@ const REOPEN_MARGIN_MS = 50;
 /** Window ends this close together are the same window (a delta Reset is rounded to seconds). */
 const SAME_WINDOW_SLACK_MS = 1500;
 /** Jitter at reopening: up to this share of the window, times the share other processes used. */
-const JITTER_SHARE_OF_WINDOW = 0.2;
+const JITTER_SHARE_OF_WINDOW = 0.1;
 const MAX_JITTER_MS = 2000;
 /** Burst fraction bounds and steps (additive increase, multiplicative decrease). */
 const MIN_BURST_FRACTION = 0.125;
 const BURST_FRACTION_STEP = 0.25;
+/** Share of a window taken at once before anything is known about other processes, and its floor. */
+const INITIAL_SHARE = 0.5;
+const MIN_SHARE = 0.125;
+/** The rest of a window opens up after this long (a third of the window when shorter), over as long again. */
+const MAX_HOLD_MS = 1200;
 
 type Phase =
 	/** Nothing known about the current window: only probes go. */
@@ -146,6 +151,15 @@ export class RateGate {
 
 	/** Share of what is left that may be sent before the next answer. */
 	private burstFraction = 1;
+	/**
+	 * The share of a window this process takes at once (see shareRampAt). Adapts to the ratio of
+	 * other processes' requests to this one's: 1 / (1 + others / own), 1 for a process alone.
+	 */
+	private shareCap = INITIAL_SHARE;
+	/** When the current window became known (its first answer). */
+	private openedAt = 0;
+	/** Answers to this process's requests that the API counted in the current window. */
+	private ownCountedThisWindow = 0;
 	/** Answers (with Remaining) to requests of the current window. */
 	private answersThisWindow = 0;
 	/** A 429 answered a request of the current window. */
@@ -208,7 +222,11 @@ export class RateGate {
 	closeFor(seconds: number): void {
 		const now = this.clock.now();
 		const ms = Math.min(MAX_WINDOW_MS, Math.max(0, Number.isFinite(seconds) ? seconds : 0) * 1000);
-		const until = now + ms;
+		let until = now + ms;
+		// Retry-After counts whole seconds. When this window's Reset headers put its end within the
+		// same second, that end is the API's more precise word on when requests pass again.
+		const end = this.windowEndsAt;
+		if (this.endKnown && end !== undefined && end > now && end <= until && until - end < 1000) until = end;
 		if (until > this.closedUntil) this.closedUntil = until;
 		// The API's own word on when requests pass again: the window is used up until then.
 		this.phase = 'known';
@@ -227,6 +245,7 @@ export class RateGate {
 		windowEndsAt: number | undefined;
 		closedUntil: number;
 		burstFraction: number;
+		shareCap: number;
 		contention: number;
 	} {
 		return {
@@ -237,6 +256,7 @@ export class RateGate {
 			windowEndsAt: this.windowEndsAt,
 			closedUntil: this.closedUntil,
 			burstFraction: this.burstFraction,
+			shareCap: this.shareCap,
 			contention: this.contention,
 		};
 	}
@@ -256,7 +276,10 @@ export class RateGate {
 			// Closed by a 429 until its Retry-After.
 			if (now < this.closedUntil + REOPEN_MARGIN_MS) return { go: false, at: opensAt, limited: true, certain: true };
 			if (now < opensAt) {
-				if (this.mayBurst()) return { go: true, limited: false };
+				if (this.mayBurst()) {
+					const rampAt = this.shareRampAt(now);
+					return rampAt === undefined ? { go: true, limited: false } : { go: false, at: rampAt, limited: false };
+				}
 				const usedUp = this.cap <= this.started;
 				// Used up: wait for the window's end. Otherwise wait for answers (the burst is out).
 				return { go: false, at: usedUp ? opensAt : undefined, limited: usedUp, certain: this.endKnown };
@@ -288,6 +311,21 @@ export class RateGate {
 		return this.started < this.latestTicket + burst;
 	}
 
+	/**
+	 * When this process's share of the window allows one more request; undefined: now. It takes
+	 * `shareCap` of the limit at once; the rest opens up after a hold of about a second (the
+	 * granularity of Retry-After and Reset, so the processes that reopen late still find room),
+	 * linearly over as long again.
+	 */
+	private shareRampAt(now: number): number | undefined {
+		if (this.uncounted || !this.limit || this.shareCap >= 1) return undefined;
+		const needed = (this.started - this.openTicket + 1) / this.limit;
+		if (needed <= this.shareCap) return undefined;
+		const holdMs = Math.min(MAX_HOLD_MS, (this.windowMsSeen || this.windowMs) / 3);
+		const at = this.openedAt + holdMs + (holdMs * (needed - this.shareCap)) / (1 - this.shareCap);
+		return at <= now ? undefined : at;
+	}
+
 	private maxJitterMs(): number {
 		return Math.min(MAX_JITTER_MS, JITTER_SHARE_OF_WINDOW * this.windowMs) * this.contention;
 	}
@@ -301,6 +339,15 @@ export class RateGate {
 		}
 		if (!this.limitedThisWindow) this.burstFraction = Math.min(1, this.burstFraction + BURST_FRACTION_STEP);
 		if (this.windowMsSeen > 0) this.windowMs = this.windowMsSeen;
+		if (this.ownCountedThisWindow > 0) {
+			// Processes sharing the key, as this window showed them: 1 + others' requests per own request.
+			const processes = 1 + this.othersThisWindow / this.ownCountedThisWindow;
+			this.shareCap =
+				processes < 1.05
+					? Math.min(1, this.shareCap * 2)
+					: Math.max(MIN_SHARE, Math.min(1, 0.5 * this.shareCap + 0.5 / processes));
+		}
+		this.ownCountedThisWindow = 0;
 		this.limitedThisWindow = false;
 		this.othersThisWindow = 0;
 		this.windowMsSeen = 0;
@@ -336,6 +383,7 @@ export class RateGate {
 		if (ticket <= this.openTicket) return;
 		remaining = Math.max(0, Math.floor(remaining));
 		this.answersThisWindow++;
+		if (!rateLimited) this.ownCountedThisWindow++;
 		const now = this.clock.now();
 		const endsAt = windowEnd(reset, now);
 		if (endsAt !== undefined && !rateLimited) this.windowMsSeen = Math.max(this.windowMsSeen, Math.min(MAX_WINDOW_MS, endsAt - now));
@@ -352,8 +400,10 @@ export class RateGate {
 				this.reopen();
 				this.openTicket = ticket - 1;
 				this.answersThisWindow = 1;
+				this.ownCountedThisWindow = rateLimited ? 0 : 1;
 			}
 			this.phase = 'known';
+			this.openedAt = now;
 			this.cap = remaining + ticket;
 			this.latestTicket = ticket;
 			this.latestRemaining = remaining;
