@@ -11,7 +11,8 @@ const { startFakeServer } = require('../test/fake/server');
 		info: () => ({ baseUrl: fake.baseUrl }),
 		reset: () => fake.reset(),
 		settings: (patch) => Object.assign(fake.settings, patch),
-		seedDiagrams: (n) => fake.seedDiagrams(n).map((d) => ({ id: d.id, name: d.name })),
+		seedDiagrams: (n, options) => fake.seedDiagrams(n, options).map((d) => ({ id: d.id, name: d.name })),
+		addKey: (key) => fake.addKey(key),
 		requests: () => fake.requests.map((r) => ({ method: r.method, path: r.path, query: r.query, status: r.status, at: r.at })),
 		clearRequests: () => fake.clearRequests(),
 	};

@@ -13,6 +13,7 @@ const path = require('node:path');
 const engine = require('../test/harness/engine');
 const { TEST_KEY } = require('../test/fake/server');
 const { ensureN8nInstalled } = require('../test/e2e/n8n-runner');
+const { benchProcesses } = require('./processes');
 
 const ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -281,6 +282,11 @@ async function main() {
 	report.push('');
 
 	// -------------------------------------------------------------------------------------------
+	// 6 (run here, reported after 5). Several processes sharing one key
+	progress('several processes');
+	const processesReport = await benchProcesses({ call: fake.call, baseUrl }, progress);
+
+	// -------------------------------------------------------------------------------------------
 	// 4. Generation polling
 	progress('generation polling');
 	report.push('## 4. Generation polling', '');
@@ -323,6 +329,8 @@ async function main() {
 	report.push(`| require node + credential (fresh process, median of 7; includes loading n8n-workflow) | ${median(loadTimes).toFixed(1)} ms |`);
 	report.push(`| packed tarball | ${(packed.size / 1024).toFixed(1)} KiB (${packed.entryCount} files, unpacked ${(packed.unpackedSize / 1024).toFixed(0)} KiB) |`);
 	report.push('');
+
+	report.push(...processesReport);
 
 	report.push(
 		'## Notes',
