@@ -320,6 +320,16 @@ describe('window ends and other processes', () => {
 		expect(next.passed).toHaveLength(4);
 	});
 
+	it('a probe without an answer holds the next request back for 10 s at most', async () => {
+		const { clock, gate } = setup();
+		const waiting = await passing(gate, 2);
+		expect(waiting.passed).toEqual([1]);
+		await clock.advance(9_900);
+		expect(waiting.all[1].state).toBe('pending');
+		await clock.advance(100);
+		expect(waiting.all[1].state).toBe('resolved');
+	});
+
 	it('a ticket released twice counts once', async () => {
 		const { gate } = setup();
 		await passing(gate, 1);

@@ -73,6 +73,8 @@ const DEFAULT_WINDOW_MS = 60_000;
 const MAX_WINDOW_MS = 15 * 60_000;
 /** Requests sent into a window the gate knows nothing about yet. */
 const PROBES = 1;
+/** A probe unanswered for this long no longer holds back the requests behind it. */
+const PROBE_PATIENCE_MS = 10_000;
 /** In flight at once while the API sends no rate-limit headers at all. */
 const CONCURRENCY_WITHOUT_HEADERS = 4;
 /** Sent this long after the (latest possible) end of a window or a Retry-After. */
@@ -119,8 +121,8 @@ export class RateGate {
 
 	/** The last ticket handed out (= requests sent). */
 	private started = 0;
-	/** Tickets sent and not yet released. */
-	private readonly inFlight = new Set<number>();
+	/** Tickets sent and not yet released, with the time they were sent. */
+	private readonly inFlight = new Map<number, number>();
 
 	private phase: Phase = 'probing';
 	/** The ticket before the first request of the current window (its probe is `openTicket + 1`). */
@@ -169,7 +171,9 @@ export class RateGate {
 	/** Smoothed share of a window that other processes use (0: alone). */
 	private contention = 0;
 
-	/** Waiters wake on every answer and every closeFor. */
+	/** When the gate's timer wakes the waiters next. */
+	private timerAt: number | undefined;
+	/** Waiters wake on every answer, every closeFor and the gate's timer. */
 	private wakeAll: (() => void) | undefined;
 	private changed: Promise<void> | undefined;
 
@@ -189,25 +193,37 @@ export class RateGate {
 		const maxWaitMs = Math.max(0, Number.isFinite(options.maxWaitMs) ? options.maxWaitMs : 0);
 		const startedAt = this.clock.now();
 		const deadline = startedAt + maxWaitMs;
-		for (;;) {
-			if (signal?.aborted) throw abortReason(signal);
-			const now = this.clock.now();
-			const decision = this.decide(now);
-			if (decision.go) return this.send();
-			if (decision.limited && decision.certain && decision.at !== undefined && decision.at > deadline) {
-				throw new RateGateTimeout(
-					now - startedAt,
-					`The API's rate limit for this key leaves no turn within the wait allowed (${Math.round(maxWaitMs / 1000)} s): the next turn is in ${Math.ceil((decision.at - now) / 1000)} s`,
-				);
+		if (signal?.aborted) throw abortReason(signal);
+		// A cancel wakes this waiter at once (the gate's own timer is shared and never waits > 1 s).
+		let onAbort: (() => void) | undefined;
+		const aborted = signal
+			? new Promise<void>((resolve) => {
+					const listener = () => resolve();
+					onAbort = listener;
+					signal.addEventListener('abort', listener, { once: true });
+				})
+			: undefined;
+		try {
+			for (;;) {
+				if (signal?.aborted) throw abortReason(signal);
+				const now = this.clock.now();
+				const decision = this.decide(now);
+				if (decision.go) return this.send();
+				if (decision.limited && decision.certain && decision.at !== undefined && decision.at > deadline) {
+					throw new RateGateTimeout(
+						now - startedAt,
+						`The API's rate limit for this key leaves no turn within the wait allowed (${Math.round(maxWaitMs / 1000)} s): the next turn is in ${Math.ceil((decision.at - now) / 1000)} s`,
+					);
+				}
+				if (now >= deadline) {
+					if (!decision.limited) return this.send();
+					throw new RateGateTimeout(now - startedAt);
+				}
+				this.wakeAt(Math.min(decision.at ?? Number.POSITIVE_INFINITY, deadline));
+				await (aborted ? Promise.race([this.nextChange(), aborted]) : this.nextChange());
 			}
-			if (now >= deadline) {
-				if (!decision.limited) return this.send();
-				throw new RateGateTimeout(now - startedAt);
-			}
-			const until = Math.min(decision.at ?? Number.POSITIVE_INFINITY, deadline);
-			const ms = Math.max(1, Math.min(MAX_SLEEP_CHUNK_MS, until - now));
-			// A sleep ends early (or rejects) on abort; the loop's first check then throws the reason.
-			await Promise.race([this.nextChange(), this.clock.sleep(ms, signal).catch(() => undefined)]);
+		} finally {
+			if (signal && onAbort) signal.removeEventListener('abort', onAbort);
 		}
 	}
 
@@ -265,7 +281,7 @@ export class RateGate {
 
 	private send(): number {
 		this.started++;
-		this.inFlight.add(this.started);
+		this.inFlight.set(this.started, this.clock.now());
 		return this.started;
 	}
 
@@ -296,8 +312,14 @@ export class RateGate {
 		// Probing: a window the gate knows nothing about gets one request, whose answer tells.
 		const allowed = this.headersSeen ? PROBES : CONCURRENCY_WITHOUT_HEADERS;
 		let probes = 0;
-		for (const ticket of this.inFlight) if (ticket > this.openTicket) probes++;
-		return probes < allowed ? { go: true, limited: false } : { go: false, limited: false };
+		let patienceEndsAt = Number.POSITIVE_INFINITY;
+		for (const [ticket, sentAt] of this.inFlight) {
+			// A probe without an answer for long does not hold the others back any longer.
+			if (ticket <= this.openTicket || now - sentAt >= PROBE_PATIENCE_MS) continue;
+			probes++;
+			patienceEndsAt = Math.min(patienceEndsAt, sentAt + PROBE_PATIENCE_MS);
+		}
+		return probes < allowed ? { go: true, limited: false } : { go: false, at: patienceEndsAt, limited: false };
 	}
 
 	/** Within a known window: whether the count left and this process's burst allow one more request. */
@@ -434,6 +456,24 @@ export class RateGate {
 				this.burstFraction = Math.max(MIN_BURST_FRACTION, this.burstFraction / 2);
 			}
 		}
+	}
+
+	/**
+	 * Makes sure every waiter is woken at `at` (or within 1 s, whichever is sooner): one timer per
+	 * gate, not one per waiting request.
+	 */
+	private wakeAt(at: number): void {
+		const now = this.clock.now();
+		const when = Math.max(now + 1, Math.min(at, now + MAX_SLEEP_CHUNK_MS));
+		if (this.timerAt !== undefined && this.timerAt <= when) return;
+		this.timerAt = when;
+		void this.clock
+			.sleep(when - now)
+			.catch(() => undefined)
+			.then(() => {
+				if (this.timerAt === when) this.timerAt = undefined;
+				this.notify();
+			});
 	}
 
 	private nextChange(): Promise<void> {
