@@ -320,6 +320,27 @@ describe('window ends and other processes', () => {
 		expect(next.passed).toHaveLength(4);
 	});
 
+	it('after 2 s idle with requests left, the gate probes again (a limit that changed meanwhile is seen before a burst)', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(120, 60, 120) }); // limit switched off: nothing counted
+		const run1 = await passing(gate, 3);
+		expect(run1.passed).toEqual([2, 3, 4]);
+		for (const ticket of run1.passed) gate.release(ticket, { status: 200, headers: rl(120, 59, 120) });
+		await clock.advance(2_000);
+		const run2 = await passing(gate, 5);
+		expect(run2.passed).toEqual([5]);
+	});
+
+	it('a window known to be used up is not forgotten while idle', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(0, 60) });
+		await clock.advance(5_000);
+		const next = await passing(gate, 1);
+		expect(next.passed).toEqual([]);
+	});
+
 	it('a probe without an answer holds the next request back for 10 s at most', async () => {
 		const { clock, gate } = setup();
 		const waiting = await passing(gate, 2);

@@ -73,6 +73,8 @@ const DEFAULT_WINDOW_MS = 60_000;
 const MAX_WINDOW_MS = 15 * 60_000;
 /** Requests sent into a window the gate knows nothing about yet. */
 const PROBES = 1;
+/** Idle this long (nothing in flight) with requests left, the gate probes again before it trusts its count. */
+const IDLE_FORGET_MS = 2000;
 /** A probe unanswered for this long no longer holds back the requests behind it. */
 const PROBE_PATIENCE_MS = 10_000;
 /** In flight at once while the API sends no rate-limit headers at all. */
@@ -171,6 +173,8 @@ export class RateGate {
 	/** Smoothed share of a window that other processes use (0: alone). */
 	private contention = 0;
 
+	/** The last send or answer. */
+	private lastActivityAt = 0;
 	/** When the gate's timer wakes the waiters next. */
 	private timerAt: number | undefined;
 	/** Waiters wake on every answer, every closeFor and the gate's timer. */
@@ -230,6 +234,7 @@ export class RateGate {
 	/** Every acquired ticket is released exactly once, with the answer or undefined when none came. */
 	release(ticket: number, answer?: RateGateAnswer): void {
 		if (!this.inFlight.delete(ticket)) return;
+		this.lastActivityAt = this.clock.now();
 		if (answer) this.learn(ticket, answer);
 		this.notify();
 	}
@@ -281,11 +286,23 @@ export class RateGate {
 
 	private send(): number {
 		this.started++;
-		this.inFlight.set(this.started, this.clock.now());
+		this.lastActivityAt = this.clock.now();
+		this.inFlight.set(this.started, this.lastActivityAt);
 		return this.started;
 	}
 
 	private decide(now: number): Decision {
+		if (
+			this.phase === 'known' &&
+			this.inFlight.size === 0 &&
+			now - this.lastActivityAt >= IDLE_FORGET_MS &&
+			now >= this.closedUntil &&
+			this.cap > this.started
+		) {
+			// Idle with requests left: what the gate knew may be stale (other workers, a limit that
+			// changed). Start again with a probe; a window known to be used up is never forgotten.
+			this.reopen();
+		}
 		if (this.phase === 'known') {
 			const end = Math.max(this.windowEndsAt ?? now, this.closedUntil);
 			const opensAt = end + REOPEN_MARGIN_MS;
