@@ -4,7 +4,7 @@
  * and the cross-process rules (server Remaining caps the count, probes, jitter, adaptive burst).
  * The gate's behaviour through n8n's engine and many processes is in test/simulation/.
  */
-import { RateGate, RateGateTimeout } from '../../nodes/JustFlowIt/shared/rateGate';
+import { RateGate, RateGateTimeout, systemClock } from '../../nodes/JustFlowIt/shared/rateGate';
 import { FakeClock, START, flush, rl, track } from './clock';
 
 const WAIT = { maxWaitMs: 300_000 };
@@ -357,5 +357,20 @@ describe('window ends and other processes', () => {
 		gate.release(1, { status: 200, headers: rl(5, 60) });
 		gate.release(1, { status: 200, headers: rl(0, 60) });
 		expect(gate.snapshot().surelyLeft).toBe(5);
+	});
+});
+
+describe('systemClock', () => {
+	it('a 60 s sleep rejects with the signal reason when the signal aborts during it', async () => {
+		const controller = new AbortController();
+		const sleeping = systemClock.sleep(60_000, controller.signal);
+		setTimeout(() => controller.abort(new Error('cancelled during the sleep')), 20);
+		await expect(sleeping).rejects.toThrow('cancelled during the sleep');
+	});
+
+	it('a sleep with an already aborted signal rejects at once', async () => {
+		const controller = new AbortController();
+		controller.abort(new Error('cancelled before'));
+		await expect(systemClock.sleep(60_000, controller.signal)).rejects.toThrow('cancelled before');
 	});
 });

@@ -34,8 +34,8 @@ export interface Clock {
 /** The longest single sleep: a cancel is noticed within this time even if `sleep` ignores the signal. */
 const MAX_SLEEP_CHUNK_MS = 1000;
 
-function abortReason(signal: AbortSignal): unknown {
-	return signal.reason ?? new Error('The operation was aborted');
+function abortReason(signal: AbortSignal): Error {
+	return signal.reason instanceof Error ? signal.reason : new Error('Cancelled');
 }
 
 /**
@@ -50,8 +50,8 @@ export const systemClock: Clock = {
 			if (signal?.aborted) throw abortReason(signal);
 			const left = end - Date.now();
 			if (left <= 0) return;
-			await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS), signal);
-			if (signal?.aborted) throw abortReason(signal);
+			// A sleep cut short by the signal rejects; the loop's first line reports it.
+			await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS), signal).catch(() => undefined);
 		}
 	},
 };
