@@ -6,8 +6,10 @@ import type {
 	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
+	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
 	INodeExecutionData,
+	IPollFunctions,
 } from 'n8n-workflow';
 
 import { findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
@@ -260,4 +262,51 @@ export async function apiRequest(
 		if (response.statusCode >= 400) throw failedAnswer(response);
 		return response;
 	});
+}
+
+// ============================================================================================
+// TEMPORARY (branch `trigger`, issue 12): a thin sendApiRequest with the signature of the lead's
+// new transport (issue 9), so the trigger can be built and tested before that lands on main.
+// It checks the credential, sends ONE request with it and throws JustFlowItApiError on >= 400:
+// no rate gate, no retries. The lead replaces this whole block with the real implementation.
+// ============================================================================================
+
+/** What a request was for, to word error messages. */
+export interface ApiWording {
+	resource: string;
+	operation: string;
+}
+
+/**
+ * Sends one API request. `request.url` is a path relative to the credential's base URL (e.g.
+ * '/diagrams') or absolute. Returns the full 2xx response; throws a NodeApiError/NodeOperationError
+ * explained for users.
+ */
+export async function sendApiRequest(
+	ctx: IExecuteSingleFunctions | IPollFunctions | ILoadOptionsFunctions,
+	request: IHttpRequestOptions,
+	wording?: ApiWording,
+): Promise<IN8nHttpFullResponse> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const problem = findCredentialProblem(credentials);
+	if (problem) throw new NodeOperationError(ctx.getNode(), problem.message, { description: problem.fix });
+	const absolute = /^[a-z][a-z0-9+.-]*:\/\//i.test(request.url);
+	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+		json: true,
+		...request,
+		...(absolute ? {} : { baseURL: normalizeBaseUrl(credentials.baseUrl) }),
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+	})) as IN8nHttpFullResponse;
+	if (response.statusCode >= 400) {
+		const resource = wording?.resource ?? 'diagram';
+		const operation = wording?.operation ?? 'get';
+		throw new JustFlowItApiError(ctx.getNode(), readApiFailure(response), {
+			resource,
+			operation,
+			scope: scopeFor(resource, operation),
+			isPost: (request.method ?? 'GET').toUpperCase() === 'POST',
+		});
+	}
+	return response;
 }
