@@ -70,9 +70,12 @@ export async function readPages(
 	for (let page = 0; ; page++) {
 		if (page >= maxPages) {
 			if (manual) return;
-			throw new NodeOperationError(ctx.getNode(), `More than ${maxItems} ${plural} to read in one poll`, {
+			const error = new NodeOperationError(ctx.getNode(), `More than ${maxItems} ${plural} to read in one poll`, {
 				description: `Nothing was emitted and the trigger's position is unchanged: the next poll tries again and misses nothing. Raise "Max Items to Read per Poll" under Options (each 100 ${plural} cost one request).`,
 			});
+			// n8n 2.41's poll scheduler backs off on failures a user has to fix (older n8n ignores it).
+			error.failure = { cause: 'configuration-invalid' };
+			throw error;
 		}
 		if (budget !== undefined && page > 0) {
 			const elapsed = Date.now() - started;

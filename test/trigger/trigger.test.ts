@@ -291,6 +291,7 @@ describe('bounds', () => {
 		fake.seedDiagrams(150);
 		const result = await poll({ event: 'diagramChanged', options: { maxItems: 100 } });
 		expect(result.error?.message).toBe('More than 100 diagrams to read in one poll');
+		expect((result.error as { failure?: unknown }).failure).toEqual({ cause: 'configuration-invalid' });
 		expect(result.staticData).toEqual({});
 		expect(fake.requests).toHaveLength(1);
 	});
