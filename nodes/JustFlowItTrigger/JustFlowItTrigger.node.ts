@@ -29,7 +29,8 @@ export class JustFlowItTrigger implements INodeType {
 		icon: { light: 'file:../../icons/justflowit.svg', dark: 'file:../../icons/justflowit.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ $parameter["event"] }}',
+		subtitle:
+			'={{ $parameter["event"] === "diagramChanged" ? "New or Updated Diagram" : $parameter["event"] === "folderCreated" ? "New Folder" : "New Diagram" }}',
 		description: 'Starts the workflow when a diagram or folder is created in Just Flow It, or a diagram changes',
 		defaults: { name: 'Just Flow It Trigger' },
 		polling: true,
