@@ -110,22 +110,35 @@ export class JustFlowItTrigger implements INodeType {
 
 		if (this.getMode() === 'manual') return await fetchTestEvent(this, event, folderId, maxItems);
 
-		const staticData = this.getWorkflowStaticData('node');
-		const previous = readState(staticData, event);
-		let walk: PollWalk | undefined;
-		await readPages(this, event, maxItems, (items, serverTime) => {
-			walk ??= new PollWalk(event, previous?.cursor, serverTime);
-			return walk.addPage(items);
-		});
-		walk ??= new PollWalk(event, previous?.cursor);
-		const { items, cursor } = walk.finish();
-		// Only now, after every page was read, does the cursor move.
-		writeState(staticData, { version: 1, event, cursor });
-		const matching = items.filter((item) => inFolder(item, folderId));
-		if (matching.length === 0) return null;
-		return [this.helpers.returnJsonArray(matching)];
+		// n8n starts a poll on schedule even when the last one is still reading (a long walk, rate
+		// limit waits). Both would start from the same cursor and emit the same items: the later one
+		// steps aside, and the next poll after the running one picks up whatever it did not see.
+		const pollKey = `${this.getWorkflow().id ?? ''}\u0000${this.getNode().id ?? this.getNode().name}`;
+		if (pollsInFlight.has(pollKey)) return null;
+		pollsInFlight.add(pollKey);
+		try {
+			const staticData = this.getWorkflowStaticData('node');
+			const previous = readState(staticData, event);
+			let walk: PollWalk | undefined;
+			await readPages(this, event, maxItems, (items, serverTime) => {
+				walk ??= new PollWalk(event, previous?.cursor, serverTime);
+				return walk.addPage(items);
+			});
+			walk ??= new PollWalk(event, previous?.cursor);
+			const { items, cursor } = walk.finish();
+			// Only now, after every page was read, does the cursor move.
+			writeState(staticData, { version: 1, event, cursor });
+			const matching = items.filter((item) => inFolder(item, folderId));
+			if (matching.length === 0) return null;
+			return [this.helpers.returnJsonArray(matching)];
+		} finally {
+			pollsInFlight.delete(pollKey);
+		}
 	}
 }
+
+/** Polls under way in this n8n process, by workflow and node. */
+const pollsInFlight = new Set<string>();
 
 /**
  * "Fetch Test Event": the newest matching item, as a real poll would emit it, without reading or

@@ -131,6 +131,24 @@ describe('New Diagram', () => {
 	});
 });
 
+describe('overlapping polls', () => {
+	it('a poll that starts while the previous one is still reading steps aside: each diagram is emitted once', async () => {
+		fake.seedDiagrams(2);
+		const { state } = await pollOk({ event: 'diagramCreated' });
+		const created = fake.seedDiagrams(3, { namePrefix: 'New' });
+		fake.clearRequests();
+		const [a, b] = await Promise.all([poll({ event: 'diagramCreated' }, state), poll({ event: 'diagramCreated' }, state)]);
+		expect([a.error, b.error]).toEqual([undefined, undefined]);
+		const emitted = [a.items, b.items].filter((items) => items !== null);
+		expect(emitted).toHaveLength(1);
+		expect(emitted[0]?.map((item) => item.json.id)).toEqual(ids(created));
+		expect(requestLines(fake)).toEqual([firstPage]);
+		// Once it is done, the next poll runs normally.
+		const done = a.items === null ? b : a;
+		expect((await pollOk({ event: 'diagramCreated' }, done.staticData)).ids).toBeNull();
+	});
+});
+
 describe('a poll that fails half way', () => {
 	it('is an error, leaves the cursor where it was, and the next poll emits every item exactly once', async () => {
 		fake.seedDiagrams(5);
