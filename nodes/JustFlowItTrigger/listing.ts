@@ -86,6 +86,9 @@ export async function readPages(
 				});
 			}
 		}
+		// Waits for a turn under the rate limit count against n8n's time for this poll.
+		const maxRateLimitWaitSeconds =
+			budget === undefined ? undefined : Math.max(0, Math.floor((budget * BUDGET_SHARE - (Date.now() - started)) / 1000));
 		const response = await sendApiRequest(
 			ctx,
 			{
@@ -93,7 +96,7 @@ export async function readPages(
 				url: diagrams ? API_PATHS.diagrams : API_PATHS.folders,
 				qs: { limit: MAX_PAGE_SIZE, ...(cursor ? { cursor } : {}) },
 			},
-			{ resource, operation: 'getAll' },
+			{ resource, operation: 'getAll', ...(maxRateLimitWaitSeconds === undefined ? {} : { maxRateLimitWaitSeconds }) },
 		);
 		if (page === 0) serverTime = headerValue(response.headers, 'date');
 		const body = bodyToObject(response.body);

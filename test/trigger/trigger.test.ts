@@ -314,6 +314,27 @@ describe('bounds', () => {
 		expect(fake.requests).toHaveLength(1);
 	});
 
+	it('waits for a turn under the rate limit only as long as n8n\'s poll budget allows, then fails keeping the cursor', async () => {
+		// A key of its own: the 429 closes that key's rate gate, and other tests must not wait for it.
+		const key = 'jfi_sk_test_TriggerBudgetKey000000000';
+		fake.addKey(key);
+		const credentials = credentialsFor(fake, { apiKey: key });
+		fake.seedDiagrams(3, { key } as IDataObject);
+		const seeded = (await engine.runPoll({ parameters: { event: 'diagramCreated' }, credentials })) as PollResult;
+		expect(seeded.error).toBeUndefined();
+		fake.clearRequests();
+		fake.injectFailure({ method: 'GET', path: '/diagrams', status: 429, code: 'rate_limit_exceeded', headers: { 'Retry-After': '40' } });
+		const limited = (await engine.runPoll({
+			parameters: { event: 'diagramCreated' },
+			staticData: seeded.staticData,
+			credentials,
+			pollBudgetMs: 10_000,
+		})) as PollResult;
+		expect(limited.error).toBeDefined();
+		expect(limited.staticData).toEqual(seeded.staticData);
+		expect(fake.requests.map((request) => request.status)).toEqual([429]);
+	});
+
 	it('stops before n8n\'s poll budget runs out (n8n 2.41 getPollBudgetMs), keeping the cursor', async () => {
 		fake.seedDiagrams(150);
 		const { state } = await pollOk({ event: 'diagramChanged' });
