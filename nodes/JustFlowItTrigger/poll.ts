@@ -44,6 +44,9 @@ export const SEEN_CAP = 1000;
 /** Below the server's clock by this much, to allow for clocks of different API servers. */
 const CLOCK_MARGIN_MS = 1000;
 
+/** The cursor never goes further below the newest stamp than this (longer than any walk). */
+const MAX_LOWERING_MS = 15 * 60 * 1000;
+
 export function isTriggerEvent(value: unknown): value is TriggerEvent {
 	return typeof value === 'string' && (TRIGGER_EVENTS as readonly string[]).includes(value);
 }
@@ -72,10 +75,6 @@ export function compareStamps(a: string, b: string): number {
 
 function laterStamp(a: string, b: string): string {
 	return compareStamps(a, b) >= 0 ? a : b;
-}
-
-function earlierStamp(a: string, b: string): string {
-	return compareStamps(a, b) <= 0 ? a : b;
 }
 
 /** The state as stored, when it is one this version wrote for `event`; otherwise undefined. */
@@ -176,9 +175,11 @@ export class PollWalk {
 	private lowered(stamp: string): string {
 		if (!this.serverTime) return stamp;
 		const serverMs = Date.parse(this.serverTime);
-		if (Number.isNaN(serverMs)) return stamp;
-		const bound = new Date(Math.floor(serverMs / 1000) * 1000 - CLOCK_MARGIN_MS).toISOString().replace('.000Z', 'Z');
-		return earlierStamp(stamp, bound);
+		const stampMs = Date.parse(stamp);
+		if (Number.isNaN(serverMs) || Number.isNaN(stampMs)) return stamp;
+		// A server clock far behind its own stamps is not trusted further than this.
+		const boundMs = Math.max(Math.floor(serverMs / 1000) * 1000 - CLOCK_MARGIN_MS, stampMs - MAX_LOWERING_MS);
+		return boundMs < stampMs ? new Date(boundMs).toISOString().replace('.000Z', 'Z') : stamp;
 	}
 
 	/**

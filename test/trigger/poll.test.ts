@@ -88,3 +88,15 @@ describe('new-item walks', () => {
 		expect(next.finish().items.map((item) => item.id)).toEqual(['a']);
 	});
 });
+
+describe('the API clock', () => {
+	it('far behind its own stamps lowers the cursor by at most 15 minutes', () => {
+		const walk = walkChanged([[diagram('a', 3600)]], undefined, new Date(Date.parse(stamp(0))).toUTCString());
+		expect(walk.cursor.at).toBe(stamp(3600 - 900));
+	});
+
+	it('ahead of the stamps (or missing) leaves the cursor at the newest stamp', () => {
+		expect(walkChanged([[diagram('a', 10)]], undefined, new Date(Date.parse(stamp(500))).toUTCString()).cursor.at).toBe(stamp(10));
+		expect(walkChanged([[diagram('a', 10)]], undefined).cursor.at).toBe(stamp(10));
+	});
+});
