@@ -86,8 +86,16 @@ export function bodyToObject(body: unknown): IDataObject | undefined {
 	}
 }
 
+/** Anything shaped like a Just Flow It secret key, e.g. echoed by a proxy's error page. */
+const SECRET_KEY_SHAPE = /jfi_sk_[a-z]+_[A-Za-z0-9]+/g;
+
+/** A text with every key-shaped string replaced, so an echoed key never reaches a message. */
+export function withoutSecrets(text: string): string {
+	return text.replace(SECRET_KEY_SHAPE, 'jfi_sk_…');
+}
+
 function excerpt(text: string): string | undefined {
-	const plain = text
+	const plain = withoutSecrets(text)
 		.replace(/<script[\s\S]*?<\/script>/gi, ' ')
 		.replace(/<style[\s\S]*?<\/style>/gi, ' ')
 		.replace(/<[^>]+>/g, ' ')
@@ -95,6 +103,10 @@ function excerpt(text: string): string | undefined {
 		.trim();
 	if (!plain) return undefined;
 	return plain.length > 160 ? `${plain.slice(0, 157)}…` : plain;
+}
+
+function optional<T>(change: (value: T) => T, value: T | undefined): T | undefined {
+	return value === undefined ? undefined : change(value);
 }
 
 function asString(value: unknown): string | undefined {
@@ -109,7 +121,7 @@ export function readApiFailure(response: IN8nHttpFullResponse): ApiFailure {
 		status: response.statusCode,
 		type: asString(error.type),
 		code: asString(error.code),
-		apiMessage: asString(error.message) ?? asString(envelope?.message),
+		apiMessage: optional(withoutSecrets, asString(error.message) ?? asString(envelope?.message)),
 		param: asString(error.param),
 		requestId: asString(envelope?.request_id) ?? headerValue(response.headers, 'x-request-id'),
 		retryAfterSeconds: parseRetryAfter(headerValue(response.headers, 'retry-after')),
