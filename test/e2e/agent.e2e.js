@@ -295,3 +295,45 @@ test('an unknown diagram ID: the model is told the diagram was not found and wha
 	expect(answers[0].json[0].error).toBe('The diagram was not found');
 	expect(agentAnswer(run)).toBe('Rendered Order to cash.png instead.');
 });
+
+test('IDs and values the way a model writes them: a diagram link and "Dark" work; a name instead of an ID gets a message saying how to find the ID', async () => {
+	const diagram = fake.seedDiagram({ name: 'Order to cash' });
+	llm.script([
+		() => toolCalls({ name: 'Render_diagram', arguments: { Diagram: `https://justflow.it/app/diagrams/${diagram.id}`, Theme: 'Dark' } }),
+		() => toolCalls({ name: 'Render_diagram', arguments: { Diagram: 'Order to cash', Theme: 'light' } }),
+		(turn) => finalText(`Second try said: ${turn.toolResults[0].json[0].error}`),
+	]);
+	await n8n.importWorkflow(conversation('agentIdShapes', `Render ${diagram.id} dark`));
+	const run = await n8n.execute('agentIdShapes');
+	expect(llm.errors).toEqual([]);
+
+	expect(toolInputs(run, 'Render diagram')).toEqual([
+		{ Diagram: `https://justflow.it/app/diagrams/${diagram.id}`, Theme: 'Dark' },
+		{ Diagram: 'Order to cash', Theme: 'light' },
+	]);
+	// The link gave the ID, "Dark" became the API's "dark"; the name was refused before any request.
+	expect(apiRequests()).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=dark`, `GET /diagrams/${diagram.id}`]);
+	const answers = expectSafeToolAnswers();
+	expect(answers[0].json).toEqual([expect.objectContaining({ diagramId: diagram.id, theme: 'dark', fileName: 'Order to cash.png' })]);
+	expect(answers[1].json).toEqual([{ error: expect.any(String) }]);
+	expect(answers[1].json[0].error).toBe('TBD');
+});
+
+test('Get Many as a tool returns at most 100 items per call, whatever limit the model asks for', async () => {
+	fake.seedDiagrams(120, { namePrefix: 'Process' });
+	llm.script([
+		() => toolCalls({ name: 'List_diagrams', arguments: { Limit: 500 } }),
+		(turn) => finalText(`Got ${turn.toolResults[0].json.length} diagrams.`),
+	]);
+	await n8n.importWorkflow(conversation('agentListCap', 'List all my diagrams'));
+	const run = await n8n.execute('agentListCap');
+	expect(llm.errors).toEqual([]);
+
+	expect(toolInputs(run, 'List diagrams')).toEqual([{ Limit: 500 }]);
+	expect(apiRequests()).toEqual(['GET /diagrams?limit=100']);
+	const [answer] = llm.turns[1].toolResults;
+	expect(answer.json).toHaveLength(100);
+	expect(answer.json[0].name).toBe('Process 120');
+	expect(answer.content.length).toBeLessThan(30000);
+	expect(agentAnswer(run)).toBe('Got 100 diagrams.');
+});
