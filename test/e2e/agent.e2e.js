@@ -292,7 +292,9 @@ test('an unknown diagram ID: the model is told the diagram was not found and wha
 	]);
 	const answers = expectSafeToolAnswers();
 	expect(answers[0].json).toEqual([{ error: expect.any(String) }]);
-	expect(answers[0].json[0].error).toBe('The diagram was not found');
+	expect(answers[0].json[0].error).toBe(
+		'The diagram was not found. Check the diagram ID (Get Many lists the diagrams with their IDs). It may have been deleted, or belong to another account or environment (live and test keys see separate data).',
+	);
 	expect(agentAnswer(run)).toBe('Rendered Order to cash.png instead.');
 });
 
@@ -316,7 +318,9 @@ test('IDs and values the way a model writes them: a diagram link and "Dark" work
 	const answers = expectSafeToolAnswers();
 	expect(answers[0].json).toEqual([expect.objectContaining({ diagramId: diagram.id, theme: 'dark', fileName: 'Order to cash.png' })]);
 	expect(answers[1].json).toEqual([{ error: expect.any(String) }]);
-	expect(answers[1].json[0].error).toBe('TBD');
+	expect(answers[1].json[0].error).toBe(
+		'Diagram "Order to cash" is not a valid ID. Just Flow It IDs look like 3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31: give the diagram\'s ID or its link, or choose it from the list (Get Many lists them with their IDs).',
+	);
 });
 
 test('Get Many as a tool returns at most 100 items per call, whatever limit the model asks for', async () => {
