@@ -128,16 +128,9 @@ beforeEach(() => {
 	llm.reset();
 });
 
-test('the agent is offered the four Just Flow It tools with the descriptions and argument schemas the model needs', async () => {
-	llm.script([() => finalText('Hello! I can draw, list and render BPMN diagrams.')]);
-	await n8n.importWorkflow(conversation('agentTools', 'What can you do?'));
-	const run = await n8n.execute('agentTools');
-
-	expect(agentAnswer(run)).toBe('Hello! I can draw, list and render BPMN diagrams.');
-	expect(llm.errors).toEqual([]);
-	const [request] = llm.chatRequests;
-	expect(request.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
-	const tools = Object.fromEntries(llm.turns[0].tools.map((tool) => [tool.name, tool]));
+/** What the model is offered: tool names (node names), descriptions (the operation's action) and argument schemas ($fromAI). */
+function expectOfferedTools(turn) {
+	const tools = Object.fromEntries(turn.tools.map((tool) => [tool.name, tool]));
 	expect(Object.keys(tools).sort()).toEqual(['Generate_diagram', 'List_diagrams', 'List_folders', 'Render_diagram']);
 	expect(Object.fromEntries(Object.entries(tools).map(([name, tool]) => [name, tool.description]))).toEqual({
 		Generate_diagram: 'Generate a diagram from text in Just Flow It',
@@ -162,10 +155,9 @@ test('the agent is offered the four Just Flow It tools with the descriptions and
 	});
 	expect(tools.List_diagrams.parameters).toMatchObject({ properties: { Limit: { type: 'number' } }, required: ['Limit'] });
 	expect(tools.List_folders.parameters.properties).toEqual({});
-	expect(fake.requests).toHaveLength(0);
-});
+}
 
-test('"draw the process and render it dark": Generate diagram, then Render diagram with the new ID and theme dark', async () => {
+test('"draw the process and render it dark": the model is offered four tools, calls Generate diagram, then Render diagram with the new ID and theme dark', async () => {
 	const chat = 'Draw our expense claim process and render it dark: the employee submits receipts, the manager approves, finance pays out.';
 	const prompt = 'Expense claim: the employee submits receipts, the manager approves, finance pays out';
 	llm.script([
@@ -182,6 +174,11 @@ test('"draw the process and render it dark": Generate diagram, then Render diagr
 	await n8n.importWorkflow(conversation('agentGenerateRender', chat));
 	const run = await n8n.execute('agentGenerateRender');
 	expect(llm.errors).toEqual([]);
+	expect(llm.chatRequests[0].headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+	expectOfferedTools(llm.turns[0]);
+	expect(llm.turns[0].messages.map((m) => m.role)).toEqual(['system', 'user']);
+	expect(llm.turns[0].messages[0].content).toContain('You are a diagram assistant for Just Flow It');
+	expect(llm.turns[0].messages[1].content).toBe(chat);
 
 	// The arguments the tools got, exactly as the model gave them.
 	expect(toolInputs(run, 'Generate diagram')).toEqual([{ Prompt: prompt, Name: 'Expense claim' }]);
@@ -237,7 +234,7 @@ test('"list my diagrams in folder Onboarding": List folders finds the folder, Li
 	llm.script([
 		() => toolCalls({ name: 'List_folders', arguments: {} }),
 		(turn) => {
-			const folder = turn.toolResults[0].json.find((f) => f.name === 'Onboarding');
+			if (!turn.toolResults[0].json.some((f) => f.name === 'Onboarding')) return finalText('There is no folder named Onboarding.');
 			return toolCalls({ name: 'List_diagrams', arguments: { Limit: 10 } });
 		},
 		(turn) => {
