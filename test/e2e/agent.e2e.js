@@ -316,7 +316,7 @@ test('IDs and values the way a model writes them: a diagram link and "Dark" work
 	expect(answers[0].json).toEqual([expect.objectContaining({ diagramId: diagram.id, theme: 'dark', fileName: 'Order to cash.png' })]);
 	expect(answers[1].json).toEqual([{ error: expect.any(String) }]);
 	expect(answers[1].json[0].error).toBe(
-		'Diagram "Order to cash" is not a valid ID. Just Flow It IDs look like 3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31: give the diagram\'s ID or its link, or choose it from the list (Get Many lists them with their IDs).',
+		'Diagram "Order to cash" is not a valid ID. Just Flow It IDs look like 3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31. Give the diagram\'s ID or its link, or pick it from the list (Get Many lists them with their IDs).',
 	);
 });
 

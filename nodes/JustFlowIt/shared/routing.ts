@@ -10,7 +10,7 @@ import type {
 } from 'n8n-workflow';
 
 import { MAX_PAGE_SIZE } from './constants';
-import { asNodeError, JustFlowItApiError } from './errors';
+import { asNodeError, forToolUse, JustFlowItApiError } from './errors';
 import { sendApiRequest } from './transport';
 
 /**
@@ -58,7 +58,7 @@ function pairedWithInput(run: PaginationFunction): PaginationFunction {
 			const items = await run.call(this, requestData);
 			return items.map((item) => ({ ...item, pairedItem }));
 		} catch (caught) {
-			const error = asNodeError(this.getNode(), caught, pairedItem.item);
+			const error = forToolUse(this.getNode(), asNodeError(this.getNode(), caught, pairedItem.item));
 			if (!this.continueOnFail()) throw error;
 			return [{ json: errorJson(error), error, pairedItem }];
 		}
