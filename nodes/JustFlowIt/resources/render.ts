@@ -35,6 +35,12 @@ export const themeField: INodeProperties = {
 	description: 'Light or dark colours',
 };
 
+/**
+ * How Format and Theme go into a request: trimmed and lower-cased, because the API's values are
+ * case-sensitive and an expression or an AI agent may well give "Dark" or "PNG".
+ */
+export const AS_API_VALUE = '={{ String($value ?? "").trim().toLowerCase() }}';
+
 export const renderOperations: INodeProperties[] = [
 	{
 		displayName: 'Operation',
@@ -68,12 +74,12 @@ export const renderFields: INodeProperties[] = [
 	{
 		...formatField,
 		displayOptions: { show: show('image') },
-		routing: { send: { type: 'query', property: 'format' } },
+		routing: { send: { type: 'query', property: 'format', value: AS_API_VALUE } },
 	},
 	{
 		...themeField,
 		displayOptions: { show: show('image') },
-		routing: { send: { type: 'query', property: 'theme' } },
+		routing: { send: { type: 'query', property: 'theme', value: AS_API_VALUE } },
 	},
 	binaryPropertyField(show('image'), 'output'),
 	{
