@@ -133,8 +133,8 @@ function expectOfferedTools(turn) {
 	const tools = Object.fromEntries(turn.tools.map((tool) => [tool.name, tool]));
 	expect(Object.keys(tools).sort()).toEqual(['Generate_diagram', 'List_diagrams', 'List_folders', 'Render_diagram']);
 	expect(Object.fromEntries(Object.entries(tools).map(([name, tool]) => [name, tool.description]))).toEqual({
-		Generate_diagram: 'Generate a diagram from text in Just Flow It',
-		Render_diagram: 'Render a diagram as an image in Just Flow It',
+		Generate_diagram: 'Generate a BPMN diagram from a process description in Just Flow It',
+		Render_diagram: 'Render a diagram as a PNG or SVG image in Just Flow It',
 		List_diagrams: 'Get many diagrams in Just Flow It',
 		List_folders: 'Get many folders in Just Flow It',
 	});

@@ -25,7 +25,7 @@ export const generateOperations: INodeProperties[] = [
 			{
 				name: 'Create',
 				value: 'create',
-				action: 'Generate a diagram from text',
+				action: 'Generate a BPMN diagram from a process description',
 				description:
 					'Turn a process described in plain words into a saved BPMN diagram; by default waits for it and returns the image',
 				// body: prompt, and folder_id, format, name, theme (Options)

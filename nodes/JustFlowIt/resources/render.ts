@@ -53,7 +53,7 @@ export const renderOperations: INodeProperties[] = [
 			{
 				name: 'Image',
 				value: 'image',
-				action: 'Render a diagram as an image',
+				action: 'Render a diagram as a PNG or SVG image',
 				description: 'Render a saved diagram as PNG or SVG, light or dark (binary output; uses no AI quota)',
 				routing: {
 					request: {
