@@ -144,15 +144,15 @@ function expectOfferedTools(turn) {
 			Prompt: { type: 'string', description: expect.stringContaining('The process to draw, in plain words') },
 			Name: { type: 'string', description: 'A short name for the new diagram, e.g. Expense claim' },
 		},
-		required: ['Prompt', 'Name'],
 	});
+	expect([...tools.Generate_diagram.parameters.required].sort()).toEqual(['Name', 'Prompt']);
 	expect(tools.Render_diagram.parameters).toMatchObject({
 		properties: {
 			Diagram: { type: 'string', description: expect.stringContaining('a UUID like 3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31') },
 			Theme: { type: 'string', description: 'light or dark' },
 		},
-		required: ['Diagram', 'Theme'],
 	});
+	expect([...tools.Render_diagram.parameters.required].sort()).toEqual(['Diagram', 'Theme']);
 	expect(tools.List_diagrams.parameters).toMatchObject({ properties: { Limit: { type: 'number' } }, required: ['Limit'] });
 	expect(tools.List_folders.parameters.properties).toEqual({});
 }
@@ -195,7 +195,7 @@ test('"draw the process and render it dark": the model is offered four tools, ca
 	const polls = lines.slice(1, -2);
 	expect(polls.length).toBeGreaterThanOrEqual(1);
 	expect(new Set(polls)).toEqual(new Set([`GET /generations/${generationRecord.id}`]));
-	// Render: the image, then the diagram itself for its name (the file name and the model's answer use it).
+	// Render: the image, then the diagram itself for its name (Options → Look Up Diagram Name is on in the example).
 	expect(lines.slice(-2)).toEqual([`GET /diagrams/${diagramId}/image?format=png&theme=dark`, `GET /diagrams/${diagramId}`]);
 	expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${TEST_KEY}`)).toBe(true);
 
