@@ -248,9 +248,10 @@ function explain404(failure: ApiFailure, what: string): Explanation {
 			fix: 'Pick the folder from the list, or check its ID. Folders of another account or environment are not visible to this key.',
 		};
 	}
+	const list = what === 'generation' ? '' : ` (Get Many lists the ${what}s with their IDs)`;
 	return {
 		message: `The ${what} was not found`,
-		fix: `Check the ${what} ID. It may have been deleted, or belong to another account or environment (live and test keys see separate data).`,
+		fix: `Check the ${what} ID${list}. It may have been deleted, or belong to another account or environment (live and test keys see separate data).`,
 	};
 }
 
@@ -369,6 +370,9 @@ export function explainFailure(failure: ApiFailure, context: FailureContext): { 
 export class JustFlowItApiError extends NodeApiError {
 	readonly apiFailure: ApiFailure;
 
+	/** What to do about it: the first sentences of the description. */
+	readonly fix: string;
+
 	constructor(node: INode, failure: ApiFailure, context: FailureContext, itemIndex?: number) {
 		const { message, description } = explainFailure(failure, context);
 		const errorResponse: JsonObject = {
@@ -386,7 +390,28 @@ export class JustFlowItApiError extends NodeApiError {
 			itemIndex,
 		} as ConstructorParameters<typeof NodeApiError>[2]);
 		this.apiFailure = failure;
+		this.fix = sentence(explainByStatus(failure, context).fix);
 	}
+}
+
+/**
+ * Whether the node runs as an AI agent's tool: n8n derives that variant from `usableAsTool` as
+ * node type `<package>.justFlowItTool`. (The hooks of a declarative node get no
+ * `isToolExecution()`, and in n8n 2.41 the AI Agent v3 runs tools as ordinary nodes.)
+ */
+export function isToolNode(node: INode): boolean {
+	return typeof node.type === 'string' && node.type.endsWith('Tool');
+}
+
+/**
+ * As a tool, n8n hands the model only an error's message (n8n 2.41, AI Agent v3: `{ error:
+ * message }`), not its description. So there the message also says what to do about it.
+ */
+export function forToolUse<E extends NodeApiError | NodeOperationError>(node: INode, error: E): E {
+	if (!isToolNode(node)) return error;
+	const fix = error instanceof JustFlowItApiError ? error.fix : String(error.description ?? '').trim();
+	if (fix && !error.message.includes(fix)) error.message = `${sentence(error.message)} ${fix}`;
+	return error;
 }
 
 /** An error as n8n shows it: n8n's own errors pass through, anything else is wrapped. */
