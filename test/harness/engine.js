@@ -374,6 +374,23 @@ async function runPoll({ parameters, staticData = {}, mode = 'trigger', credenti
 	}
 }
 
+/** Calls one of the trigger's list-search methods as the editor does (n8n-core's LoadOptionsContext). */
+async function triggerListSearch({ method, filter, paginationToken, parameters = {}, credentials }) {
+	const node = {
+		name: 'Just Flow It Trigger',
+		type: TRIGGER_NODE_TYPE,
+		parameters,
+		credentials: { [CREDENTIAL_TYPE]: { id: 'cred-1', name: 'Just Flow It test' } },
+	};
+	const { workflow, workflowNodes } = await buildWorkflow([node], {});
+	const additionalData = await buildAdditionalData(credentials, undefined);
+	additionalData.currentNodeParameters = parameters;
+	const context = new LoadOptionsContext(workflow, workflowNodes[0], additionalData, 'parameters.folderId');
+	const nodeType = (await loadPackage()).nodeTypes[TRIGGER_NODE_TYPE];
+	return await nodeType.methods.listSearch[method].call(context, filter, paginationToken);
+}
+
 module.exports.TRIGGER_NODE_TYPE = TRIGGER_NODE_TYPE;
 module.exports.runPoll = runPoll;
+module.exports.triggerListSearch = triggerListSearch;
 // ============================================================================================

@@ -124,6 +124,16 @@ describe('New Diagram', () => {
 		}
 	});
 
+	it('the folder picker lists folders (searchable) through the editor\'s LoadOptionsContext', async () => {
+		const wanted = fake.seedFolder({ name: 'Approved processes' });
+		fake.seedFolder({ name: 'Drafts' });
+		const result = await engine.triggerListSearch({ method: 'searchFolders', filter: 'approved', credentials: credentialsFor(fake) });
+		expect(result.results).toEqual([
+			{ name: 'Approved processes', value: wanted.id, url: `https://justflow.it/app/folders/${wanted.id}` },
+		]);
+		expect(requestLines(fake)).toEqual(['GET /folders?limit=100']);
+	});
+
 	it('a folder filter that is not an ID fails before any request', async () => {
 		const result = await poll({ ...params, folderId: { __rl: true, mode: 'id', value: 'not-an-id' } });
 		expect(result.error?.message).toBe('Folder "not-an-id" is not a valid ID');
