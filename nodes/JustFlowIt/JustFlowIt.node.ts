@@ -1,4 +1,5 @@
-import type { INodeType, INodeTypeDescription, NodeConnectionType } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { DEFAULT_BASE_URL } from '../../credentials/credentialSettings';
 import { diagramFields, diagramOperations } from './resources/diagram';
@@ -22,8 +23,8 @@ export class JustFlowIt implements INodeType {
 			'Generate BPMN 2.0 diagrams from plain words, manage diagrams and folders, import and export BPMN, render PNG or SVG',
 		defaults: { name: 'Just Flow It' },
 		usableAsTool: true,
-		inputs: ['main' satisfies NodeConnectionType],
-		outputs: ['main' satisfies NodeConnectionType],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'justFlowItApi', required: true }],
 		requestDefaults: {
 			baseURL: `={{ ($credentials.baseUrl || "${DEFAULT_BASE_URL}").trim().replace(/\\/+$/, "") }}`,
