@@ -149,7 +149,7 @@ function examplesSuite(line) {
 			format: 'png',
 			theme: 'light',
 		});
-		expect(lines[lines.length - 1]).toBe(`GET /diagrams/${generated.json.diagram_id}/image?theme=light&format=png`);
+		expect(lines[lines.length - 1]).toBe(`GET /diagrams/${generated.json.diagram_id}/image?format=png&theme=light`);
 		expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${TEST_KEY}`)).toBe(true);
 	});
 
