@@ -244,13 +244,14 @@ function examplesSuite(line) {
 		// The API answered the image request with a redirect to the second origin (the key went there only).
 		const apiImageRequests = fake.requests.filter((r) => r.path.endsWith(`/diagrams/${diagram.id}/image`));
 		expect(apiImageRequests.length).toBeGreaterThan(0);
-		expect(apiImageRequests.map((r) => [r.status, r.headers.authorization])).toEqual(
-			apiImageRequests.map(() => [302, `Bearer ${TEST_KEY}`]),
+		expect(apiImageRequests.map((r) => [r.status, r.headers.authorization === `Bearer ${TEST_KEY}`])).toEqual(
+			apiImageRequests.map(() => [302, true]),
 		);
 		// The image host was reached, and no request to it carried an Authorization header.
 		expect(fake.imageHostRequests.length).toBeGreaterThan(0);
-		expect(fake.imageHostRequests.map((r) => ({ url: r.url, authorization: r.headers.authorization }))).toEqual(
-			fake.imageHostRequests.map((r) => ({ url: r.url, authorization: undefined })),
+		// (Compared as booleans so a failure never prints the key.)
+		expect(fake.imageHostRequests.map((r) => ({ url: r.url, hasAuthorization: 'authorization' in r.headers }))).toEqual(
+			fake.imageHostRequests.map((r) => ({ url: r.url, hasAuthorization: false })),
 		);
 		expect(JSON.stringify(fake.imageHostRequests)).not.toContain(TEST_KEY);
 		// And the PNG arrived.
