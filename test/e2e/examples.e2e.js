@@ -25,6 +25,9 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 const CREDENTIAL = { id: 'jfiFakeCredential', name: 'Just Flow It (fake API)' };
 const MISMATCHED_CREDENTIAL = { id: 'jfiMismatchedCredential', name: 'Just Flow It (live key, staging)' };
 
+/** A cold cache installs the line's n8n inside beforeAll: measured 3-7 min here, so allow 45. */
+const BEFORE_ALL_TIMEOUT_MS = 45 * 60 * 1000;
+
 /** The lines `npm test` runs when JFI_E2E_LINES is not set. */
 const DEFAULT_LINES = ['2', '1'];
 
@@ -102,7 +105,7 @@ function examplesSuite(line) {
 			{ ...CREDENTIAL, type: 'justFlowItApi', data: { apiKey: TEST_KEY, environment: 'staging', baseUrl: fake.baseUrl } },
 			{ ...MISMATCHED_CREDENTIAL, type: 'justFlowItApi', data: { apiKey: LIVE_KEY, environment: 'staging', baseUrl: fake.baseUrl } },
 		]);
-	});
+	}, BEFORE_ALL_TIMEOUT_MS);
 
 	afterAll(async () => {
 		await n8n?.cleanup();
