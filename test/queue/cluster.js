@@ -131,7 +131,7 @@ class N8nProcess {
  *          credentials, workflows (imported, then published, before anything starts), logLevel.
  */
 async function startCluster(options) {
-	const { runDir, services, tarball, workers = 3, concurrency = 2, credentials = [], workflows = [], logLevel = 'info', readyTimeoutMs = 180000 } = options;
+	const { runDir, services, tarball, workers = 3, concurrency = 2, credentials = [], workflows = [], logLevel = 'info', readyTimeoutMs = 180000, runners = 'internal' } = options;
 	const install = await ensureN8nInstalled();
 	const pidsFile = path.join(runDir, 'n8n.pids');
 	const logsDir = path.join(runDir, 'logs');
@@ -159,6 +159,14 @@ async function startCluster(options) {
 		N8N_PUBLIC_API_DISABLED: 'false',
 		N8N_PUBLIC_API_SWAGGERUI_DISABLED: 'true',
 		N8N_SECURE_COOKIE: 'false',
+		...(runners === 'external'
+			? {
+					// No task runner child per process (the test's workflow has no Code node): n8n then
+					// only opens its task broker on loopback and waits for a runner that never comes.
+					N8N_RUNNERS_MODE: 'external',
+					N8N_RUNNERS_AUTH_TOKEN: crypto.randomBytes(16).toString('hex'),
+				}
+			: {}),
 	};
 
 	const timings = {};
@@ -194,18 +202,6 @@ async function startCluster(options) {
 	}
 
 	lap('installPackageMs');
-
-	// State first (runs the DB migrations once): credential, workflow, activation. Publishing before
-	// `n8n start` is what registers the production webhook in n8n 2.x.
-	if (credentials.length) await mainHandle.importCredentials(credentials);
-	if (workflows.length) await mainHandle.importWorkflow(workflows);
-	for (const wf of workflows) {
-		const res = await mainHandle.n8n(['publish:workflow', `--id=${wf.id}`]);
-		if (res.code !== 0) throw new Error(`n8n publish:workflow --id=${wf.id} failed:\n${res.stdout}\n${res.stderr}`);
-	}
-
-	lap('importAndPublishMs');
-
 	const main = new N8nProcess('main', mainHandle, ['start'], path.join(logsDir, 'main.log'));
 	main.port = mainPort;
 	main.baseUrl = `http://127.0.0.1:${mainPort}`;
@@ -220,7 +216,6 @@ async function startCluster(options) {
 		workers: workerProcs,
 		all,
 		timings,
-		encryptionKeyFingerprint: crypto.createHash('sha256').update(encryptionKey).digest('hex').slice(0, 8),
 		async stop() {
 			await Promise.all(all.map((p) => p.stop()));
 		},
@@ -229,8 +224,31 @@ async function startCluster(options) {
 		},
 	};
 
+	// State through n8n's CLI: credential, workflow, activation. Publishing before `n8n start` is what
+	// registers the production webhook in n8n 2.x. The first command on the empty database runs n8n's
+	// migrations, so the workers start only after it; the rest overlaps with their start-up.
+	const steps = [];
+	if (credentials.length) steps.push(['import:credentials', () => mainHandle.importCredentials(credentials)]);
+	if (workflows.length) steps.push(['import:workflow', () => mainHandle.importWorkflow(workflows)]);
+	for (const wf of workflows) {
+		steps.push([
+			`publish:workflow --id=${wf.id}`,
+			async () => {
+				const res = await mainHandle.n8n(['publish:workflow', `--id=${wf.id}`]);
+				if (res.code !== 0) throw new Error(`n8n publish:workflow --id=${wf.id} failed:\n${res.stdout}\n${res.stderr}`);
+			},
+		]);
+	}
+	// Without state to import, any CLI command runs the migrations.
+	if (steps.length === 0) steps.push(['migrations', () => mainHandle.n8n(['list:workflow'])]);
+
 	try {
-		for (const p of all) p.start(install, pidsFile);
+		await steps[0][1]();
+		lap('migrationsMs');
+		for (const w of workerProcs) w.start(install, pidsFile);
+		for (const [, step] of steps.slice(1)) await step();
+		lap('importAndPublishMs');
+		main.start(install, pidsFile);
 		const deadline = Date.now() + readyTimeoutMs;
 		await Promise.all([
 			waitReady(main, `${main.baseUrl}/healthz/readiness`, deadline),

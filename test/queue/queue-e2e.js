@@ -176,6 +176,7 @@ async function main() {
 	const seeded = fake.seedDiagrams(config.items, { namePrefix: 'Queue diagram' });
 	const seededById = new Map(seeded.map((d) => [d.id, d]));
 	let cluster;
+	let timing;
 	const onSignal = (sig) => {
 		console.error(`queue-e2e: ${sig}, stopping n8n`);
 		if (cluster) cluster.killNow();
@@ -204,6 +205,7 @@ async function main() {
 				{ ...CREDENTIAL, type: 'justFlowItApi', data: { apiKey: TEST_KEY, environment: 'staging', baseUrl: fake.baseUrl } },
 			],
 			workflows: [workflow()],
+			runners: process.env.JFI_QUEUE_RUNNERS || 'external',
 		});
 		const startupMs = Date.now() - t0;
 		console.log(
@@ -211,6 +213,12 @@ async function main() {
 				`(${Object.entries(cluster.timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${(v / 1000).toFixed(1)} s`).join(', ')}); ` +
 				`Postgres ${services.PG_VERSION || '?'}, Redis on 127.0.0.1:${services.REDIS_PORT}; fake API ${fake.baseUrl} limited to ${config.burstLimit} / ${config.burstWindowMs} ms`,
 		);
+		let mark = Date.now();
+		const phases = {};
+		const lap = (name) => {
+			phases[name] = Date.now() - mark;
+			mark = Date.now();
+		};
 		const session = await ownerSession(cluster.main);
 
 		// Wait until the main instance has the webhook registered (activation runs after start-up).
@@ -223,6 +231,7 @@ async function main() {
 			await new Promise((r) => setTimeout(r, 250));
 		}
 
+		lap('owner+webhook');
 		fake.clearRequests();
 		const firedAt = Date.now();
 		const calls = await Promise.all(
@@ -238,6 +247,7 @@ async function main() {
 			),
 		);
 		const wallMs = Date.now() - firedAt;
+		lap('run');
 
 		// 1. Every webhook call answered with every item.
 		let itemsOut = 0;
@@ -282,6 +292,8 @@ async function main() {
 			}
 		}
 
+		lap('read back');
+
 		// 3. Which worker ran what (n8n logs "Worker started execution <id> (job <n>)" at info level).
 		const perWorker = cluster.workers.map((w) => {
 			const ids = [...w.log().matchAll(/Worker started execution (\d+)/g)].map((m) => m[1]);
@@ -320,14 +332,21 @@ async function main() {
 			`queue-e2e: ${failures.length ? 'FAIL' : 'PASS'} | items in ${expectedRenders} (${config.executions} executions x ${config.items}), items out ${itemsOut}, PNGs read from main ${pngsRead} | ` +
 			`429s ${tooMany.length} (${(ratio * 100).toFixed(1)} % of ${ok.length} successful requests), requests ${reqs.length} | ` +
 			`wall ${(wallMs / 1000).toFixed(1)} s (floor ${(floorMs / 1000).toFixed(1)} s at ${config.burstLimit}/${config.burstWindowMs} ms; calls answered at ${callTimes.map((t) => (t / 1000).toFixed(1)).join(', ')} s) | ` +
-			`per worker ${perWorker.map((w) => `${w.name}=${w.executions}`).join(' ')} | n8n start-up ${(startupMs / 1000).toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s`;
+			`per worker ${perWorker.map((w) => `${w.name}=${w.executions}`).join(' ')}`;
 		console.log(summary);
+		phases.startup = startupMs;
+		timing = phases;
 	} catch (e) {
 		failures.push(e instanceof Failure ? e.message : (e && e.stack) || String(e));
 	} finally {
 		clearTimeout(deadline);
+		const stopStarted = Date.now();
 		if (cluster) await cluster.stop();
 		await fake.close();
+		if (timing) {
+			timing.stop = Date.now() - stopStarted;
+			console.log(`queue-e2e: times ${Object.entries(timing).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}; total ${((Date.now() - started) / 1000).toFixed(1)} s`);
+		}
 	}
 	if (failures.length) {
 		console.error(`queue-e2e: FAIL (${failures.length} problem${failures.length === 1 ? '' : 's'}):\n - ${failures.slice(0, 30).join('\n - ')}`);
