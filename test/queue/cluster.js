@@ -131,7 +131,7 @@ class N8nProcess {
  *          credentials, workflows (imported, then published, before anything starts), logLevel.
  */
 async function startCluster(options) {
-	const { runDir, services, tarball, workers = 3, concurrency = 2, credentials = [], workflows = [], logLevel = 'info', readyTimeoutMs = 180000, runners = 'internal' } = options;
+	const { runDir, services, tarball, workers = 3, concurrency = 2, credentials = [], workflows = [], logLevel = 'info', readyTimeoutMs = 180000, runners = 'internal', workerWithoutPackage = 0 } = options;
 	const install = await ensureN8nInstalled();
 	const pidsFile = path.join(runDir, 'n8n.pids');
 	const logsDir = path.join(runDir, 'logs');
@@ -188,7 +188,8 @@ async function startCluster(options) {
 	for (let i = 1; i <= workers; i++) {
 		const healthPort = await freePort();
 		const handle = await prepareN8n({
-			packageTarball: tarball,
+			// A worker left without the package proves the checks catch it (JFI_QUEUE_WORKER_WITHOUT_PACKAGE).
+			packageTarball: i === workerWithoutPackage ? undefined : tarball,
 			userFolder: path.join(runDir, `worker${i}`),
 			env: {
 				...shared,

@@ -24,12 +24,12 @@
  *
  * Environment (all optional): JFI_QUEUE_WORKERS (3), JFI_QUEUE_CONCURRENCY (2 per worker),
  * JFI_QUEUE_EXECUTIONS (6), JFI_QUEUE_ITEMS (40 per execution), JFI_QUEUE_BURST (60/6000),
- * JFI_QUEUE_TIMEOUT_S (900, the whole test), JFI_QUEUE_MAX_429_PER_SUCCESS (see below).
+ * JFI_QUEUE_TIMEOUT_S (900, the whole test), JFI_QUEUE_MAX_429_PER_SUCCESS (see below),
+ * JFI_QUEUE_RUNNERS (external: no task-runner child per process; internal: n8n's default),
+ * JFI_QUEUE_WORKER_WITHOUT_PACKAGE (n: worker n gets no package, to see the test fail as it should).
  * Set by run.sh: JFI_QUEUE_RUN_DIR, JFI_QUEUE_SERVICES_ENV, JFI_QUEUE_TARBALL.
  */
-const crypto = require('node:crypto');
 const fs = require('node:fs');
-const path = require('node:path');
 
 const { startFakeServer, TEST_KEY } = require('../fake/server');
 const { startCluster, ownerSession, request, json } = require('./cluster');
@@ -206,6 +206,7 @@ async function main() {
 			],
 			workflows: [workflow()],
 			runners: process.env.JFI_QUEUE_RUNNERS || 'external',
+			workerWithoutPackage: intEnv('JFI_QUEUE_WORKER_WITHOUT_PACKAGE', 0, 0),
 		});
 		const startupMs = Date.now() - t0;
 		console.log(
@@ -275,7 +276,8 @@ async function main() {
 			const exec = json(
 				await request(`${cluster.main.baseUrl}/api/v1/executions/${summary.id}?includeData=true`, { headers: { 'x-n8n-api-key': session.apiKey } }),
 			);
-			if (!check(exec.status === 'success', `execution ${summary.id}: status ${exec.status}`)) continue;
+			const runError = exec.data && exec.data.resultData && exec.data.resultData.error;
+			if (!check(exec.status === 'success', `execution ${summary.id}: status ${exec.status}${runError ? `: ${runError.message}` : ''}`)) continue;
 			const runs = exec.data && exec.data.resultData && exec.data.resultData.runData && exec.data.resultData.runData.Render;
 			const items = (runs && runs[runs.length - 1].data && runs[runs.length - 1].data.main[0]) || [];
 			check(items.length === config.items, `execution ${summary.id}: Render output ${items.length} items, expected ${config.items}`);
@@ -322,9 +324,7 @@ async function main() {
 		check(reqs.every((r) => r.status === 200 || r.status === 429), `answers other than 200/429: ${[...new Set(reqs.map((r) => r.status))].join(', ')}`);
 		const ratio = ok.length ? tooMany.length / ok.length : 0;
 		check(ratio <= config.max429PerSuccess, `${tooMany.length} answers of 429 for ${ok.length} successful requests (${ratio.toFixed(2)} per success; allowed ${config.max429PerSuccess})`);
-		// Most requests in flight at once, from the fake's arrival times and n8n's own execution spans
-		// is not knowable here; the peak per window is: successes per window never exceed the limit (the
-		// fake enforces it) — so report how many windows the run needed against the floor.
+		// The least time the fake's limit allows for this many accepted requests (full windows only).
 		const floorMs = Math.max(0, Math.ceil(ok.length / config.burstLimit) - 1) * config.burstWindowMs;
 
 		const callTimes = calls.filter((c) => !c.error).map((c) => c.ms).sort((a, b) => a - b);
