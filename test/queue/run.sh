@@ -35,18 +35,8 @@ cleanup() {
     wait "$child" 2>/dev/null || true
   fi
   # n8n processes first (they hold connections to Redis and PostgreSQL). queue-e2e.js stops
-  # them itself; this is for when it was killed.
-  if [ -f "$RUN_DIR/n8n.pids" ]; then
-    while read -r pid; do
-      [ -n "$pid" ] || continue
-      cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null || true)"
-      if [ -n "$cwd" ] && [ "${cwd#"$RUN_DIR"/}" != "$cwd" ]; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null || true
-      fi
-    done <"$RUN_DIR/n8n.pids"
-  fi
+  # them itself; this is for when it was killed or timed out (n8n CLI commands included).
+  bash "$SERVICES" kill-procs "$RUN_DIR" || true
   bash "$SERVICES" stop "$RUN_DIR" || true
   if [ "${JFI_E2E_KEEP:-}" = 1 ]; then
     log "kept $RUN_DIR (JFI_E2E_KEEP=1)"

@@ -5,7 +5,8 @@
 #   test/queue/services.sh ensure          install redis-server / postgresql with apt-get when missing
 #   test/queue/services.sh start  <dir>    start both; writes <dir>/services.env (ports, users, passwords)
 #   test/queue/services.sh stop   <dir>    stop both (by the pids recorded in <dir>); safe to repeat
-#   test/queue/services.sh reap            stop services of earlier runs whose owner died (kill -9, power loss)
+#   test/queue/services.sh kill-procs <dir> stop every process running inside <dir> (n8n, its CLI)
+#   test/queue/services.sh reap            stop what earlier runs left when their owner died (kill -9)
 #
 # <dir> must be a fresh folder (run.sh makes one with mktemp). As root, PostgreSQL
 # runs as the `postgres` user (it refuses to run as root): its folder is handed to
@@ -90,10 +91,19 @@ as_pg() {
   fi
 }
 
-# True when pid $1 runs with its working folder under $2 (how run.sh starts n8n).
+# True when pid $1 exists and is not a zombie (a dead process its parent has not reaped yet).
+pid_alive() {
+  local state
+  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# True when pid $1 runs with its working folder at or under $2.
 pid_cwd_under() {
   local pid="$1" root="$2" cwd
-  [ -n "$pid" ] && cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null)" && [ "${cwd#"$root"/}" != "$cwd" ]
+  [ -n "$pid" ] && cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null)" || return 1
+  cwd="${cwd% (deleted)}"
+  [ "$cwd" = "$root" ] || [ "${cwd#"$root"/}" != "$cwd" ]
 }
 
 # True when pid $1 is alive and its command line contains $2.
@@ -189,8 +199,8 @@ stop_redis() {
   pid="$(cat "$dir/redis/redis.pid")"
   if pid_matches "$pid" redis-server; then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do pid_matches "$pid" redis-server || break; sleep 0.1; done
-    if pid_matches "$pid" redis-server; then kill -KILL "$pid" 2>/dev/null || true; fi
+    for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.1; done
+    if pid_alive "$pid" && pid_matches "$pid" redis-server; then kill -KILL "$pid" 2>/dev/null || true; fi
     log "redis stopped (pid $pid)"
   fi
   rm -f "$dir/redis/redis.pid"
@@ -219,6 +229,33 @@ cmd_stop() {
   stop_postgres "$dir"
 }
 
+# Every process whose working folder is inside <dir>, except the servers in <dir>/redis and <dir>/pg
+# (n8n main/workers and n8n CLI commands all run in their user folder there): SIGTERM, up to 10 s to exit, then SIGKILL. Identified by pid and
+# by the run folder (unique per run), never by name.
+cmd_kill_procs() {
+  local dir="${1:?usage: $0 kill-procs <dir>}" p pid pids=()
+  dir="$(cd "$dir" 2>/dev/null && pwd -P)" || return 0
+  for p in /proc/[0-9]*; do
+    pid="${p#/proc/}"
+    [ "$pid" != $$ ] || continue
+    # Redis and PostgreSQL run in <dir>/redis and <dir>/pg: `stop` handles them.
+    if pid_cwd_under "$pid" "$dir" && ! pid_cwd_under "$pid" "$dir/redis" && ! pid_cwd_under "$pid" "$dir/pg"; then
+      pids+=("$pid")
+    fi
+  done
+  [ "${#pids[@]}" -gt 0 ] || return 0
+  log "stopping ${#pids[@]} process(es) left in $dir: ${pids[*]}"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    local alive=()
+    for pid in "${pids[@]}"; do pid_alive "$pid" && alive+=("$pid"); done
+    [ "${#alive[@]}" -gt 0 ] || return 0
+    pids=("${alive[@]}")
+    sleep 0.2
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
 # Earlier runs killed with SIGKILL (or a lost machine session) cannot clean up
 # after themselves: stop the services of run folders whose owner is gone.
 cmd_reap() {
@@ -226,15 +263,10 @@ cmd_reap() {
   for d in "$root"/jfi-queue-*; do
     [ -f "$d/services.env" ] || continue
     owner="$(sed -n 's/^SERVICES_OWNER_PID=//p' "$d/services.env")"
-    if [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null; then continue; fi
+    if [ -n "$owner" ] && pid_alive "$owner"; then continue; fi
     log "reaping services of an abandoned run: $d"
+    cmd_kill_procs "$d"
     cmd_stop "$d"
-    if [ -f "$d/n8n.pids" ]; then
-      local pid
-      while read -r pid; do
-        if pid_cwd_under "$pid" "$d"; then kill -KILL "$pid" 2>/dev/null || true; fi
-      done <"$d/n8n.pids"
-    fi
     rm -rf "$d"
   done
 }
@@ -244,5 +276,6 @@ case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   reap) shift; cmd_reap "$@" ;;
-  *) echo "usage: $0 ensure | start <dir> | stop <dir> | reap [<tmp root>]" >&2; exit 2 ;;
+  kill-procs) shift; cmd_kill_procs "$@" ;;
+  *) echo "usage: $0 ensure | start <dir> | stop <dir> | kill-procs <dir> | reap [<tmp root>]" >&2; exit 2 ;;
 esac
