@@ -26,6 +26,7 @@ bash "$ROOT/test/e2e/install-n8n.sh" >/dev/null
 
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/jfi-queue-XXXXXX")"
 export SERVICES_OWNER_PID=$$
+echo $$ >"$RUN_DIR/owner.pid"   # lets a later run's reap clean up if this shell is killed outright
 
 cleanup() {
   local rc=$?

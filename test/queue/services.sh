@@ -261,9 +261,10 @@ cmd_kill_procs() {
 cmd_reap() {
   local root="${1:-${TMPDIR:-/tmp}}" d owner
   for d in "$root"/jfi-queue-*; do
-    [ -f "$d/services.env" ] || continue
-    owner="$(sed -n 's/^SERVICES_OWNER_PID=//p' "$d/services.env")"
-    if [ -n "$owner" ] && pid_alive "$owner"; then continue; fi
+    [ -d "$d" ] || continue
+    owner="$(cat "$d/owner.pid" 2>/dev/null || sed -n 's/^SERVICES_OWNER_PID=//p' "$d/services.env" 2>/dev/null || true)"
+    [ -n "$owner" ] || continue   # not ours, or a run that has only just begun
+    if pid_alive "$owner"; then continue; fi
     log "reaping services of an abandoned run: $d"
     cmd_kill_procs "$d"
     cmd_stop "$d"
