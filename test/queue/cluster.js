@@ -138,6 +138,7 @@ async function startCluster(options) {
 	await fsp.mkdir(logsDir, { recursive: true });
 
 	const encryptionKey = crypto.randomBytes(24).toString('hex');
+	const deadPort = await freePort(); // nothing listens there
 	const shared = {
 		EXECUTIONS_MODE: 'queue',
 		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
@@ -155,7 +156,15 @@ async function startCluster(options) {
 		// Workflow executions are saved (the test reads them back from the main instance).
 		EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
 		EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
-		// No outside calls from the editor back end either.
+		// Nothing but 127.0.0.1: n8n's main instance fetches lists from api.n8n.io (MCP servers,
+		// verified community nodes); those features are off, and any other outside call goes to a
+		// dead proxy on loopback (n8n's main installs a global proxy agent from these variables).
+		N8N_DISABLED_MODULES: 'mcp-registry',
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+		HTTP_PROXY: `http://127.0.0.1:${deadPort}`,
+		HTTPS_PROXY: `http://127.0.0.1:${deadPort}`,
+		NO_PROXY: '127.0.0.1,localhost',
 		N8N_PUBLIC_API_DISABLED: 'false',
 		N8N_PUBLIC_API_SWAGGERUI_DISABLED: 'true',
 		N8N_SECURE_COOKIE: 'false',

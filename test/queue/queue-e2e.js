@@ -312,6 +312,12 @@ async function main() {
 		);
 		check(!/Worker started execution/.test(cluster.main.log()), 'the main instance ran an execution itself (queue mode not in effect)');
 
+		// n8n itself stays on loopback: a DNS lookup in any log means something bypassed the dead proxy.
+		for (const p of cluster.all) {
+			const lookups = p.log().match(/getaddrinfo \w+ [^\s]+/g);
+			check(!lookups, `${p.name} looked up outside hosts: ${[...new Set(lookups || [])].join(', ')}`);
+		}
+
 		// 4. The fake API's log.
 		const reqs = fake.requests;
 		const renders = reqs.filter((r) => r.method === 'GET' && /^\/api\/v1\/diagrams\/[^/]+\/image$/.test(r.path));
