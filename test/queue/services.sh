@@ -158,6 +158,7 @@ start_postgres() {
   if [ "$(id -u)" = 0 ]; then
     chmod 711 "$dir"            # postgres must be able to walk into <dir>/pg, nothing more
     chown -R postgres: "$dir/pg"
+    as_pg test -w "$dir/pg" || die "the postgres user cannot reach $dir/pg (a parent folder is closed to it); set TMPDIR to a folder such as /tmp"
   fi
   # scram passwords for every connection; the superuser is `n8n`.
   as_pg "$bin/initdb" -D "$dir/pg/data" -U n8n --pwfile="$dir/pg/pwfile" \
