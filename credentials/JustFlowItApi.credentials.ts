@@ -8,6 +8,7 @@ import type {
 } from 'n8n-workflow';
 
 import {
+	BASE_URL_EXPRESSION,
 	DEFAULT_BASE_URL,
 	allowedOrigin,
 	findCredentialProblem,
@@ -95,7 +96,7 @@ export class JustFlowItApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{ ($credentials.baseUrl || "' + DEFAULT_BASE_URL + '").replace(/\\/+$/, "") }}',
+			baseURL: BASE_URL_EXPRESSION,
 			url: '/diagrams',
 			qs: { limit: 1 },
 		},

@@ -8,7 +8,12 @@ export interface N8nInstall {
 	nodeBinDir: string;
 	n8nBin: string;
 	n8nVersion: string;
+	/** The n8n line this install belongs to: '2' or '1'. */
+	line: N8nLine;
 }
+
+/** '2' = n8n 2.41.1 on Node 24.21.0; '1' = n8n 1.123.81 on Node 22.23.3 (see install-n8n.sh). */
+export type N8nLine = '1' | '2';
 
 export interface CommandResult {
 	code: number | null;
@@ -89,6 +94,7 @@ export interface N8nHandle {
 	/** Name of the installed community package, e.g. 'n8n-nodes-justflowit'. */
 	packageName?: string;
 	n8nVersion: string;
+	line: N8nLine;
 	installDir: string;
 	n8n(args: string[], options?: { timeoutMs?: number }): Promise<CommandResult>;
 	importCredentials(credentials: CredentialImport | CredentialImport[]): Promise<CommandResult>;
@@ -117,11 +123,16 @@ export interface PrepareOptions {
 	install?: boolean;
 	/** Keep the temp user folder on cleanup (also JFI_E2E_KEEP=1). */
 	keep?: boolean;
+	/** n8n line (default JFI_E2E_N8N_LINE, else '2'). */
+	line?: N8nLine;
 }
 
 export function prepareN8n(options?: PrepareOptions): Promise<N8nHandle>;
-export function ensureN8nInstalled(options?: { install?: boolean }): Promise<N8nInstall>;
-export function installDir(): string;
+export const LINES: N8nLine[];
+/** Lines an e2e suite runs on: JFI_E2E_LINES ("2,1"), else JFI_E2E_N8N_LINE, else `defaults`. */
+export function selectedLines(defaults?: N8nLine[]): N8nLine[];
+export function ensureN8nInstalled(options?: { install?: boolean; line?: N8nLine }): Promise<N8nInstall>;
+export function installDir(line?: N8nLine): string;
 export function parseRunJson(stdout: string): N8nRun | undefined;
 export function nodeOutput(
 	run: N8nRun,

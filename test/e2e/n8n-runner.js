@@ -31,13 +31,36 @@ const INSTALL_SCRIPT = path.join(__dirname, 'install-n8n.sh');
 const ENCRYPTION_KEY = 'jfi-e2e-fixed-encryption-key-not-a-secret';
 const MARKER_NAME = '.jfi-install-complete';
 
-let cachedInstall = null;
+/** n8n lines the suite knows (install-n8n.sh pins the versions): '2' = 2.41.1 on Node 24, '1' = 1.123.81 on Node 22. */
+const LINES = ['2', '1'];
+const cachedInstalls = new Map();
 
-/** Folder where install-n8n.sh puts (or has put) n8n, for the pinned versions. */
-function installDir() {
+/** The line to use: the `line` option, else JFI_E2E_N8N_LINE, else '2'. */
+function resolveLine(line) {
+  const value = String(line || process.env.JFI_E2E_N8N_LINE || '2');
+  if (!LINES.includes(value)) throw new Error(`unknown n8n line "${value}" (known: ${LINES.join(', ')})`);
+  return value;
+}
+
+/**
+ * The lines an e2e suite runs on: JFI_E2E_LINES (comma-separated, e.g. "2,1"),
+ * else JFI_E2E_N8N_LINE alone, else `defaults`.
+ */
+function selectedLines(defaults = LINES) {
+  const raw = process.env.JFI_E2E_LINES || process.env.JFI_E2E_N8N_LINE;
+  const list = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : defaults;
+  return list.map((l) => resolveLine(l));
+}
+
+function scriptEnv(line) {
+  return { ...process.env, JFI_E2E_N8N_LINE: resolveLine(line) };
+}
+
+/** Folder where install-n8n.sh puts (or has put) n8n, for the line's pinned versions. */
+function installDir(line) {
   return execFileSync('bash', [INSTALL_SCRIPT, '--print'], {
     encoding: 'utf8',
-    env: process.env,
+    env: scriptEnv(line),
   }).trim();
 }
 
@@ -61,22 +84,24 @@ function describeInstall(dir) {
  * minutes on a cold cache) unless `install: false` or JFI_E2E_NO_INSTALL=1, in
  * which case a missing install throws.
  */
-async function ensureN8nInstalled({ install = process.env.JFI_E2E_NO_INSTALL !== '1' } = {}) {
-  if (cachedInstall) return cachedInstall;
-  const dir = installDir();
+async function ensureN8nInstalled({ install = process.env.JFI_E2E_NO_INSTALL !== '1', line } = {}) {
+  const env = scriptEnv(line);
+  const dir = installDir(line);
+  if (cachedInstalls.has(dir)) return cachedInstalls.get(dir);
   if (!fs.existsSync(path.join(dir, MARKER_NAME))) {
     if (!install) {
-      throw new Error(`n8n is not installed in ${dir}; run test/e2e/install-n8n.sh first`);
+      throw new Error(`n8n is not installed in ${dir}; run JFI_E2E_N8N_LINE=${env.JFI_E2E_N8N_LINE} test/e2e/install-n8n.sh first`);
     }
-    const res = await run('bash', [INSTALL_SCRIPT], { env: process.env, inheritStderr: true, timeoutMs: 45 * 60 * 1000 });
+    const res = await run('bash', [INSTALL_SCRIPT], { env, inheritStderr: true, timeoutMs: 45 * 60 * 1000 });
     if (res.code !== 0) throw commandError('test/e2e/install-n8n.sh', res);
   } else {
     // Cheap verification (marker + `n8n --version`, ~0.03 s); repairs a broken cache.
-    const res = await run('bash', [INSTALL_SCRIPT], { env: process.env, timeoutMs: 45 * 60 * 1000 });
+    const res = await run('bash', [INSTALL_SCRIPT], { env, timeoutMs: 45 * 60 * 1000 });
     if (res.code !== 0) throw commandError('test/e2e/install-n8n.sh', res);
   }
-  cachedInstall = describeInstall(dir);
-  return cachedInstall;
+  const described = { ...describeInstall(dir), line: env.JFI_E2E_N8N_LINE };
+  cachedInstalls.set(dir, described);
+  return described;
 }
 
 /** Runs a command; resolves { code, signal, stdout, stderr, ms }. Never rejects on exit code. */
@@ -218,11 +243,12 @@ function runError(runResult) {
  *   userFolder      use this folder instead of a fresh temp dir (kept on cleanup)
  *   env             extra environment for every n8n command
  *   install         run install-n8n.sh if n8n is missing (default true)
+ *   line            n8n line, '2' (2.41.1, default) or '1' (1.123.81); default JFI_E2E_N8N_LINE
  *   keep            do not delete the temp user folder on cleanup (also JFI_E2E_KEEP=1)
  */
 async function prepareN8n(options = {}) {
-  const { packageTarball, env: extraEnv = {}, install } = options;
-  const n8n = await ensureN8nInstalled({ install });
+  const { packageTarball, env: extraEnv = {}, install, line } = options;
+  const n8n = await ensureN8nInstalled({ install, line });
 
   const ownFolder = !options.userFolder;
   const userFolder = options.userFolder
@@ -292,6 +318,7 @@ async function prepareN8n(options = {}) {
     env,
     packageName,
     n8nVersion: n8n.n8nVersion,
+    line: n8n.line,
     installDir: n8n.dir,
 
     /** Runs any n8n CLI command; resolves { code, stdout, stderr, ms }. */
@@ -569,6 +596,8 @@ async function readBinary(binary, { n8nFolder, env }) {
 }
 
 module.exports = {
+  LINES,
+  selectedLines,
   prepareN8n,
   ensureN8nInstalled,
   installDir,

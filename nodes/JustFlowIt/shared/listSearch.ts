@@ -1,9 +1,8 @@
-import { NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, ILoadOptionsFunctions, IN8nHttpFullResponse, INodeListSearchResult } from 'n8n-workflow';
+import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
-import { API_PATHS, CREDENTIAL_TYPE, MAX_PAGE_SIZE, scopeFor } from './constants';
-import { bodyToObject, JustFlowItApiError, readApiFailure } from './errors';
+import { API_PATHS, MAX_PAGE_SIZE } from './constants';
+import { bodyToObject } from './errors';
+import { sendApiRequest } from './transport';
 
 /**
  * List search for the resource locators. The API has no name search (contract §16.20), so each
@@ -17,27 +16,17 @@ async function searchList(
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
-	const problem = findCredentialProblem(credentials);
-	if (problem) throw new NodeOperationError(ctx.getNode(), problem.message, { description: problem.fix });
-	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
-		method: 'GET',
-		baseURL: normalizeBaseUrl(credentials.baseUrl),
-		url: path,
-		qs: { limit: MAX_PAGE_SIZE, ...(paginationToken ? { cursor: paginationToken } : {}) },
-		json: true,
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-	})) as IN8nHttpFullResponse;
-	if (response.statusCode >= 400) {
-		const resource = plural === 'folders' ? 'folder' : 'diagram';
-		throw new JustFlowItApiError(ctx.getNode(), readApiFailure(response), {
-			resource,
-			operation: 'getAll',
-			scope: scopeFor(resource, 'getAll'),
-			isPost: false,
-		});
-	}
+	const response = await sendApiRequest(
+		ctx,
+		{
+			method: 'GET',
+			url: path,
+			qs: { limit: MAX_PAGE_SIZE, ...(paginationToken ? { cursor: paginationToken } : {}) },
+			json: true,
+		},
+		// The editor waits for this list: a short bound on waits for a turn under the rate limit.
+		{ resource: plural === 'folders' ? 'folder' : 'diagram', operation: 'getAll', maxRateLimitWaitSeconds: 10 },
+	);
 	const page = bodyToObject(response.body) ?? {};
 	const data = (Array.isArray(page.data) ? page.data : []) as IDataObject[];
 	const needle = (filter ?? '').trim().toLowerCase();
