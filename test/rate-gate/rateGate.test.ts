@@ -324,12 +324,17 @@ describe('window ends and other processes', () => {
 		const { clock, gate } = setup();
 		await passing(gate, 1);
 		gate.release(1, { status: 200, headers: rl(120, 60, 120) }); // limit switched off: nothing counted
-		const run1 = await passing(gate, 3);
-		expect(run1.passed).toEqual([2, 3, 4]);
-		for (const ticket of run1.passed) gate.release(ticket, { status: 200, headers: rl(120, 59, 120) });
+		// More requests than the first answer's Remaining + ticket, as in a long run with the limit off.
+		const run1 = await passing(gate, 130);
+		expect(run1.passed).toHaveLength(120);
+		for (let ticket = 2; ticket <= 131; ticket++) {
+			gate.release(ticket, { status: 200, headers: rl(120, 59, 120) });
+			await flush();
+		}
+		expect(gate.snapshot().sent).toBe(131);
 		await clock.advance(2_000);
 		const run2 = await passing(gate, 5);
-		expect(run2.passed).toEqual([5]);
+		expect(run2.passed).toEqual([132]);
 	});
 
 	it('a window known to be used up is not forgotten while idle', async () => {

@@ -273,7 +273,7 @@ export class RateGate {
 			phase: this.phase,
 			sent: this.started,
 			inFlight: this.inFlight.size,
-			surelyLeft: this.phase === 'known' && Number.isFinite(this.cap) ? this.cap - this.started : undefined,
+			surelyLeft: this.phase === 'known' && !this.uncounted && Number.isFinite(this.cap) ? this.cap - this.started : undefined,
 			windowEndsAt: this.windowEndsAt,
 			closedUntil: this.closedUntil,
 			burstFraction: this.burstFraction,
@@ -297,7 +297,7 @@ export class RateGate {
 			this.inFlight.size === 0 &&
 			now - this.lastActivityAt >= IDLE_FORGET_MS &&
 			now >= this.closedUntil &&
-			this.cap > this.started
+			(this.uncounted || this.cap > this.started)
 		) {
 			// Idle with requests left: what the gate knew may be stale (other workers, a limit that
 			// changed). Start again with a probe; a window known to be used up is never forgotten.
