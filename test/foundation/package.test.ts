@@ -45,6 +45,12 @@ describe('the published package', () => {
 		expect(files.some((file) => file.includes('test'))).toBe(false);
 	});
 
+	it('ships no source maps (their TypeScript sources are not in the package)', () => {
+		expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
+		const node = readFileSync(join(unpacked, 'dist/nodes/JustFlowIt/JustFlowIt.node.js'), 'utf8');
+		expect(node).not.toContain('sourceMappingURL');
+	});
+
 	it('follows the n8n community package rules', () => {
 		const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'));
 		expect(manifest.name).toBe('n8n-nodes-justflowit');
