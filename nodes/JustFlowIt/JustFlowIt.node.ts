@@ -6,7 +6,9 @@ import { diagramFields, diagramOperations } from './resources/diagram';
 import { folderFields, folderOperations } from './resources/folder';
 import { generateFields, generateOperations } from './resources/generate';
 import { renderFields, renderOperations } from './resources/render';
+import { diagramPicker, folderPicker } from './shared/descriptions';
 import { searchDiagrams, searchFolders, searchFoldersOrTopLevel } from './shared/listSearch';
+import { sendDeclaredRequest } from './shared/routing';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS } from './shared/transport';
 
 export class JustFlowIt implements INodeType {
@@ -30,6 +32,9 @@ export class JustFlowIt implements INodeType {
 			json: true,
 			ignoreHttpStatusErrors: true,
 		},
+		// Every declared request is sent by the transport (see shared/routing.ts): RoutingNode hands
+		// a request to this function whenever `paginate` is on, which the Resource property sets.
+		requestOperations: { pagination: sendDeclaredRequest },
 		properties: [
 			{
 				displayName: 'Resource',
@@ -43,6 +48,7 @@ export class JustFlowIt implements INodeType {
 					{ name: 'Render', value: 'render', description: 'Render a saved diagram as PNG or SVG' },
 				],
 				default: 'generate',
+				routing: { send: { paginate: true } },
 			},
 			...diagramOperations,
 			...diagramFields,
@@ -52,21 +58,25 @@ export class JustFlowIt implements INodeType {
 			...generateFields,
 			...renderOperations,
 			...renderFields,
+			diagramPicker,
+			folderPicker,
 			{
-				displayName: 'Options',
+				// n8n shows a collection named requestOptions in the node's Settings tab, as
+				// "Request Options", beside its own Timeout, Batching and Proxy.
+				displayName: 'Request Options',
 				name: 'requestOptions',
 				type: 'collection',
 				placeholder: 'Add Option',
 				default: {},
 				options: [
 					{
-						displayName: 'Max Wait on Rate Limit (Seconds)',
+						displayName: 'Max Wait on Rate Limits (Seconds)',
 						name: 'maxRateLimitWait',
 						type: 'number',
 						default: DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
 						typeOptions: { minValue: 0 },
 						description:
-							'When Just Flow It answers "too many requests", the node waits as the API asks and tries again, for at most this long per request. 0 turns waiting off.',
+							'How long one request may wait, in all, for its turn under the Just Flow It rate limit (pacing before sending and "too many requests" answers). Past it the item fails. 0: never wait.',
 					},
 				],
 			},

@@ -188,7 +188,9 @@ describe('rate limits and quota', () => {
 		const result = await runAndKeep(fake, { ...getDiagram(String(diagram.id)), requestOptions: { maxRateLimitWait: 10 } });
 		expect(fake.requests).toHaveLength(1);
 		expect(result.error?.message).toBe('Just Flow It kept answering "too many requests"');
-		expect(result.error?.description).toMatch(/Max Wait on Rate Limit, now 10 seconds/);
+		expect(result.error?.description).toMatch(
+			/^Just Flow It asked the node to wait 30 seconds, more than it may wait \(Settings → Request Options → Max Wait on Rate Limits, now 10 seconds\)\./,
+		);
 		expect(result.error?.description).toContain('Code: rate_limit_exceeded');
 	});
 

@@ -34,7 +34,7 @@ describe('Generate → Create', () => {
 		const lines = requestLines(fake);
 		expect(lines[0]).toBe('POST /diagrams/generate');
 		expect(lines.slice(1, -1).every((line) => line === `GET /generations/${item.json.id}`)).toBe(true);
-		expect(lines[lines.length - 1]).toBe(`GET /diagrams/${diagramId}/image?theme=light&format=png`);
+		expect(lines[lines.length - 1]).toBe(`GET /diagrams/${diagramId}/image?format=png&theme=light`);
 		expect(JSON.parse(fake.requests[0].body)).toEqual({ prompt: generate().prompt, name: 'Onboarding' });
 		const file = item.binary?.data as IBinaryData;
 		expect(file).toMatchObject({ mimeType: 'image/png', fileName: 'Onboarding.png', fileExtension: 'png' });
@@ -61,7 +61,7 @@ describe('Generate → Create', () => {
 		expect(file.fileExtension).toBe('svg');
 		const svg = (await binaryBytes(file)).toString('utf8');
 		expect(svg).toMatch(/<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-		expect(requestLines(fake)).toContain(`GET /diagrams/${item.json.diagram_id}/image?theme=dark&format=svg`);
+		expect(requestLines(fake)).toContain(`GET /diagrams/${item.json.diagram_id}/image?format=svg&theme=dark`);
 		const diagram = await run(fake, { resource: 'diagram', operation: 'get', diagramId: byId(String(item.json.diagram_id)) });
 		expect(diagram.items[0].json.folder_id).toBe(folder.id);
 		expect(file.fileName).toBe(`${String(diagram.items[0].json.name).replace(/[^A-Za-z0-9._ -]+/g, '_')}.svg`);
@@ -115,7 +115,7 @@ describe('Generate → Create', () => {
 		const generationId = fake.requests[1].path.split('/').pop();
 		expect(result.error?.message).toBe('The generation did not finish within 1 seconds (still "running")');
 		expect(result.error?.description).toBe(
-			`Generation ID: ${generationId}. It keeps running in Just Flow It: use Generate → Get with this ID to pick up the result later, or raise Options → Timeout.`,
+			`It keeps running in Just Flow It: use Generate → Get with generation ID ${generationId} to pick up the result later, or raise Options → Generation Timeout.`,
 		);
 	});
 

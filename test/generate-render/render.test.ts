@@ -26,26 +26,35 @@ describe('Render → Image', () => {
 		const diagram = fake.seedDiagram({ name: 'Order to cash' });
 		const result = await run(fake, render(String(diagram.id), { format, theme }));
 		expect(result.error).toBeUndefined();
-		expect(requestLines(fake)).toEqual([
-			`GET /diagrams/${diagram.id}/image?format=${format}&theme=${theme}`,
-			`GET /diagrams/${diagram.id}`,
-		]);
+		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}/image?format=${format}&theme=${theme}`]);
 		const [item] = result.items;
 		expect(item.json).toEqual({
 			diagramId: diagram.id,
-			name: 'Order to cash',
+			name: null,
 			format,
 			theme,
-			fileName: `Order to cash.${format}`,
+			fileName: `diagram-${diagram.id}.${format}`,
 			mimeType,
 			fileSize: expect.any(Number),
 		});
 		const file = item.binary?.data as IBinaryData;
-		expect(file).toMatchObject({ mimeType, fileName: `Order to cash.${format}`, fileExtension: format });
+		expect(file).toMatchObject({ mimeType, fileName: `diagram-${diagram.id}.${format}`, fileExtension: format });
 		const bytes = await binaryBytes(file);
 		expect(item.json.fileSize).toBe(bytes.length);
 		if (format === 'png') expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
 		else expect(bytes.toString('utf8')).toMatch(/<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+	});
+
+	it('names the file after the diagram with Options → Look Up Diagram Name, at one more request', async () => {
+		const diagram = fake.seedDiagram({ name: 'Order to cash' });
+		const result = await run(fake, render(String(diagram.id), { options: { lookUpName: true } }));
+		expect(result.error).toBeUndefined();
+		expect(requestLines(fake)).toEqual([
+			`GET /diagrams/${diagram.id}/image?format=png&theme=light`,
+			`GET /diagrams/${diagram.id}`,
+		]);
+		expect(result.items[0].json).toMatchObject({ name: 'Order to cash', fileName: 'Order to cash.png' });
+		expect((result.items[0].binary?.data as IBinaryData).fileName).toBe('Order to cash.png');
 	});
 
 	it('light and dark renders differ', async () => {

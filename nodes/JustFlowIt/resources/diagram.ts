@@ -1,56 +1,107 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { attachBpmnXml, bpmnFileItem } from '../shared/binary';
-import { API_PATHS } from '../shared/constants';
-import { collectionOperations, fieldsCollection, newNameField, optionalTextField } from '../shared/crud';
-import { binaryPropertyField, diagramLocator, folderField, returnAllAndLimit } from '../shared/descriptions';
-import { operationRouting } from '../shared/executors';
+import {
+	alwaysSendJsonObject,
+	binaryPropertyField,
+	fieldsCollection,
+	folderField,
+	newNameField,
+	optionalTextField,
+	returnAllAndLimit,
+} from '../shared/descriptions';
+import { deletedItem } from '../shared/outputs';
+import { walkCursorPages } from '../shared/routing';
+
+/**
+ * Diagram: saved BPMN diagrams. Each operation's request (method, URL, query) is declared on the
+ * operation; its body comes from the fields below. The diagram picker (`diagramId`) is shared
+ * with Render and declared in shared/descriptions.ts.
+ */
 
 const show = (...operation: string[]) => ({ resource: ['diagram'], operation });
 
 export const diagramOperations: INodeProperties[] = [
-	collectionOperations(
-		{
-			resource: 'diagram',
-			singular: 'diagram',
-			plural: 'diagrams',
-			collectionPath: API_PATHS.diagrams,
-			idParameter: 'diagramId',
-			create: {
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['diagram'] } },
+		default: 'getAll',
+		options: [
+			{
+				name: 'Create',
+				value: 'create',
 				action: 'Import a diagram from BPMN',
 				description: 'Import a BPMN 2.0 file or XML text as a new diagram',
+				// body: name, bpmn_xml (from BPMN Source), folder_id (Additional Fields)
+				routing: { request: { method: 'POST', url: '/diagrams' } },
 			},
-			descriptions: {
-				delete: 'Delete a diagram for good',
-				get: "Get a diagram's details (name, folder, dates)",
-				getAll: 'List many diagrams, newest first',
-				update: 'Rename a diagram or move it to another folder',
+			{
+				name: 'Delete',
+				value: 'delete',
+				action: 'Delete a diagram',
+				description: 'Delete a diagram for good',
+				routing: {
+					request: { method: 'DELETE', url: '=/diagrams/{{ $parameter.diagramId }}' },
+					output: { postReceive: [deletedItem('diagramId')] },
+				},
 			},
-		},
-		[
 			{
 				name: 'Export',
 				value: 'export',
 				action: 'Export a diagram as BPMN',
 				description: 'Download a diagram as a BPMN 2.0 .bpmn file (binary output)',
-				routing: operationRouting(
-					{
+				routing: {
+					request: {
 						method: 'GET',
+						url: '=/diagrams/{{ $parameter.diagramId }}/bpmn',
+						headers: { Accept: 'application/xml, application/json;q=0.5' },
 						encoding: 'arraybuffer',
 						json: false,
-						headers: { Accept: 'application/xml, application/json;q=0.5' },
 					},
-					{ postReceive: [bpmnFileItem] },
-				),
+					output: { postReceive: [bpmnFileItem] },
+				},
+			},
+			{
+				name: 'Get',
+				value: 'get',
+				action: 'Get a diagram',
+				description: "Get a diagram's details (name, folder, dates)",
+				routing: { request: { method: 'GET', url: '=/diagrams/{{ $parameter.diagramId }}' } },
+			},
+			{
+				name: 'Get Many',
+				value: 'getAll',
+				action: 'Get many diagrams',
+				description: 'List many diagrams, newest first',
+				routing: {
+					request: {
+						method: 'GET',
+						url: '/diagrams',
+						qs: { limit: '={{ $parameter.returnAll ? 100 : Math.min(100, $parameter.limit) }}' },
+					},
+					// further pages: the same request with `cursor` (and a smaller limit at the end)
+					operations: { pagination: walkCursorPages },
+				},
+			},
+			{
+				name: 'Update',
+				value: 'update',
+				action: 'Update a diagram',
+				description: 'Rename a diagram or move it to another folder',
+				// body: name, folder_id (Update Fields)
+				routing: {
+					request: { method: 'PATCH', url: '=/diagrams/{{ $parameter.diagramId }}' },
+					send: { preSend: [alwaysSendJsonObject] },
+				},
 			},
 		],
-	),
+	},
 ];
 
 export const diagramFields: INodeProperties[] = [
-	diagramLocator(show('delete', 'get', 'update'), API_PATHS.diagram),
-	diagramLocator(show('export'), API_PATHS.diagramBpmn),
-
 	// Create (import BPMN)
 	newNameField('diagram', 'e.g. Customer onboarding', show('create')),
 	{
@@ -65,6 +116,7 @@ export const diagramFields: INodeProperties[] = [
 		default: 'binary',
 		description: 'Where the BPMN 2.0 XML comes from',
 		displayOptions: { show: show('create') },
+		// body.bpmn_xml: the file's or the text's XML, checked first
 		routing: { send: { preSend: [attachBpmnXml] } },
 	},
 	binaryPropertyField({ ...show('create'), bpmnSource: ['binary'] }, 'input'),
@@ -102,7 +154,7 @@ export const diagramFields: INodeProperties[] = [
 			path: 'updateFields.folderId',
 			displayName: 'Folder',
 			description:
-				'The folder to move the diagram to. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
+				'The folder to move the diagram to. Pick "Top level" (or enter "root") for the top level; leave empty to keep it where it is.',
 			bodyProperty: 'folder_id',
 			allowRoot: true,
 		}),

@@ -1,8 +1,21 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { API_PATHS } from '../shared/constants';
-import { collectionOperations, fieldsCollection, newNameField, optionalTextField } from '../shared/crud';
-import { folderField, folderLocator, returnAllAndLimit } from '../shared/descriptions';
+import {
+	alwaysSendJsonObject,
+	fieldsCollection,
+	folderField,
+	newNameField,
+	optionalTextField,
+	returnAllAndLimit,
+} from '../shared/descriptions';
+import { deletedItem } from '../shared/outputs';
+import { walkCursorPages } from '../shared/routing';
+
+/**
+ * Folder: nested folders. Each operation's request (method, URL, query) is declared on the
+ * operation; its body comes from the fields below. The folder picker (`folderId`) is declared in
+ * shared/descriptions.ts.
+ */
 
 const show = (...operation: string[]) => ({ resource: ['folder'], operation });
 
@@ -21,27 +34,70 @@ const contextField = (description: string): INodeProperties => ({
 });
 
 export const folderOperations: INodeProperties[] = [
-	collectionOperations({
-		resource: 'folder',
-		singular: 'folder',
-		plural: 'folders',
-		collectionPath: API_PATHS.folders,
-		idParameter: 'folderId',
-		create: {
-			action: 'Create a folder',
-			description: 'Create a folder, at the top level or inside another folder',
-		},
-		descriptions: {
-			delete: 'Delete an empty folder',
-			get: "Get a folder's details (name, parent, AI context)",
-			getAll: 'List many folders (every level), newest first',
-			update: 'Rename a folder, move it, or change its AI context',
-		},
-	}),
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['folder'] } },
+		default: 'getAll',
+		options: [
+			{
+				name: 'Create',
+				value: 'create',
+				action: 'Create a folder',
+				description: 'Create a folder, at the top level or inside another folder',
+				// body: name, parent_id and context (Additional Fields)
+				routing: { request: { method: 'POST', url: '/folders' } },
+			},
+			{
+				name: 'Delete',
+				value: 'delete',
+				action: 'Delete a folder',
+				description: 'Delete an empty folder',
+				routing: {
+					request: { method: 'DELETE', url: '=/folders/{{ $parameter.folderId }}' },
+					output: { postReceive: [deletedItem('folderId')] },
+				},
+			},
+			{
+				name: 'Get',
+				value: 'get',
+				action: 'Get a folder',
+				description: "Get a folder's details (name, parent, AI context)",
+				routing: { request: { method: 'GET', url: '=/folders/{{ $parameter.folderId }}' } },
+			},
+			{
+				name: 'Get Many',
+				value: 'getAll',
+				action: 'Get many folders',
+				description: 'List many folders (every level), newest first',
+				routing: {
+					request: {
+						method: 'GET',
+						url: '/folders',
+						qs: { limit: '={{ $parameter.returnAll ? 100 : Math.min(100, $parameter.limit) }}' },
+					},
+					// further pages: the same request with `cursor` (and a smaller limit at the end)
+					operations: { pagination: walkCursorPages },
+				},
+			},
+			{
+				name: 'Update',
+				value: 'update',
+				action: 'Update a folder',
+				description: 'Rename a folder, move it, or change its AI context',
+				// body: name, parent_id, context (Update Fields)
+				routing: {
+					request: { method: 'PATCH', url: '=/folders/{{ $parameter.folderId }}' },
+					send: { preSend: [alwaysSendJsonObject] },
+				},
+			},
+		],
+	},
 ];
 
 export const folderFields: INodeProperties[] = [
-	folderLocator(show('delete', 'get', 'update'), API_PATHS.folder),
 	newNameField('folder', 'e.g. Onboarding processes', show('create')),
 	fieldsCollection('additionalFields', show('create'), [
 		contextField('Free text that steers AI generation of diagrams created in this folder'),
@@ -68,7 +124,7 @@ export const folderFields: INodeProperties[] = [
 			path: 'updateFields.parentId',
 			displayName: 'Parent Folder',
 			description:
-				'Where to move the folder. Enter "root" (By ID) for the top level; leave empty to keep it where it is.',
+				'Where to move the folder. Pick "Top level" (or enter "root") for the top level; leave empty to keep it where it is.',
 			bodyProperty: 'parent_id',
 			allowRoot: true,
 		}),

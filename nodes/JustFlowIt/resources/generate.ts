@@ -1,12 +1,15 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { API_PATHS, routedPath } from '../shared/constants';
-import { optionalTextField } from '../shared/crud';
-import { binaryPropertyField, folderField } from '../shared/descriptions';
-import { operationRouting } from '../shared/executors';
-import { DEFAULT_GENERATION_TIMEOUT_SECONDS, generateDiagram } from '../shared/generation';
+import { binaryPropertyField, folderField, optionalTextField } from '../shared/descriptions';
+import { DEFAULT_GENERATION_TIMEOUT_SECONDS, downloadGeneratedImage, waitForGeneration } from '../shared/generation';
 import { requireId, requireText } from '../shared/validation';
 import { formatField, themeField } from './render';
+
+/**
+ * Generate: a diagram from a process described in words. Each operation's request is declared on
+ * the operation; Create's body comes from the Prompt and Options fields below, and its answer
+ * (the queued generation) goes through the declared waiting and download steps.
+ */
 
 const show = (...operation: string[]) => ({ resource: ['generate'], operation });
 
@@ -25,14 +28,18 @@ export const generateOperations: INodeProperties[] = [
 				action: 'Generate a diagram from text',
 				description:
 					'Turn a process described in plain words into a saved BPMN diagram; by default waits for it and returns the image',
-				routing: operationRouting({ method: 'POST', url: API_PATHS.generate }, { executor: generateDiagram }),
+				// body: prompt, and folder_id, format, name, theme (Options)
+				routing: {
+					request: { method: 'POST', url: '/diagrams/generate' },
+					output: { postReceive: [waitForGeneration, downloadGeneratedImage] },
+				},
 			},
 			{
 				name: 'Get',
 				value: 'get',
 				action: 'Get a generation',
 				description: 'Check on a generation started earlier (status, diagram ID, image link)',
-				routing: operationRouting({ method: 'GET', url: routedPath(API_PATHS.generation, '{{ String($parameter.generationId).trim() }}') }),
+				routing: { request: { method: 'GET', url: '=/generations/{{ String($parameter.generationId).trim() }}' } },
 			},
 		],
 	},
@@ -81,7 +88,7 @@ export const generateFields: INodeProperties[] = [
 		...binaryPropertyField({ ...show('create'), waitForCompletion: [true], downloadImage: [true] }, 'output'),
 	},
 	{
-		displayName: 'Generation takes a while. The node waits up to the timeout set in Options; if it runs out, use Generate → Get with the generation ID from the message.',
+		displayName: 'Generation takes a while. The node waits up to Options → Generation Timeout (300 seconds unless set); if that runs out, use Generate → Get with the generation ID from the message.',
 		name: 'waitNotice',
 		type: 'notice',
 		default: '',
@@ -112,12 +119,13 @@ export const generateFields: INodeProperties[] = [
 			}),
 			{ ...themeField, routing: { send: { type: 'body', property: 'theme' } } },
 			{
-				displayName: 'Timeout (Seconds)',
+				displayName: 'Generation Timeout (Seconds)',
 				name: 'timeout',
 				type: 'number',
 				default: DEFAULT_GENERATION_TIMEOUT_SECONDS,
 				typeOptions: { minValue: 1 },
-				description: 'How long to wait for the generation before giving up (it keeps running in Just Flow It)',
+				description:
+					'How long to wait for the generation to finish before giving up (it keeps running in Just Flow It). Not the Timeout in Settings, which bounds each single request in milliseconds.',
 			},
 		],
 	},

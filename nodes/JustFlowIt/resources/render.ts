@@ -1,9 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { API_PATHS } from '../shared/constants';
-import { renderedImageItem } from '../shared/binary';
-import { binaryPropertyField, diagramLocator } from '../shared/descriptions';
-import { operationRouting } from '../shared/executors';
+import { imageFileItem } from '../shared/binary';
+import { binaryPropertyField } from '../shared/descriptions';
+
+/**
+ * Render: a saved diagram as an image. The request (method, URL) is declared on the operation;
+ * its query (format, theme) comes from the fields below. The diagram picker (`diagramId`) is
+ * shared with Diagram and declared in shared/descriptions.ts.
+ */
 
 const show = (...operation: string[]) => ({ resource: ['render'], operation });
 
@@ -45,22 +49,22 @@ export const renderOperations: INodeProperties[] = [
 				value: 'image',
 				action: 'Render a diagram as an image',
 				description: 'Render a saved diagram as PNG or SVG, light or dark (binary output; uses no AI quota)',
-				routing: operationRouting(
-					{
+				routing: {
+					request: {
 						method: 'GET',
+						url: '=/diagrams/{{ $parameter.diagramId }}/image',
+						headers: { Accept: 'image/png, image/svg+xml, application/json;q=0.5' },
 						encoding: 'arraybuffer',
 						json: false,
-						headers: { Accept: 'image/png, image/svg+xml, application/json;q=0.5' },
 					},
-					{ postReceive: [renderedImageItem] },
-				),
+					output: { postReceive: [imageFileItem] },
+				},
 			},
 		],
 	},
 ];
 
 export const renderFields: INodeProperties[] = [
-	diagramLocator(show('image'), API_PATHS.diagramImage),
 	{
 		...formatField,
 		displayOptions: { show: show('image') },
@@ -72,4 +76,22 @@ export const renderFields: INodeProperties[] = [
 		routing: { send: { type: 'query', property: 'theme' } },
 	},
 	binaryPropertyField(show('image'), 'output'),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: show('image') },
+		options: [
+			{
+				displayName: 'Look Up Diagram Name',
+				name: 'lookUpName',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to ask Just Flow It for the diagram's name to name the file, when the input item is not that diagram. Costs one more request per image; off, the file is named after the diagram ID.",
+			},
+		],
+	},
 ];

@@ -8,20 +8,10 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
-import { allowedOrigin } from '../../../credentials/credentialSettings';
-import {
-	API_PATHS,
-	apiPath,
-	BPMN_MIME_TYPE,
-	BPMN_MODEL_NAMESPACE,
-	CREDENTIAL_TYPE,
-	IMAGE_MIME_TYPES,
-	MAX_BODY_BYTES,
-} from './constants';
+import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TYPES, MAX_BODY_BYTES } from './constants';
 import type { ImageFormat } from './constants';
 import { bodyToObject, bodyToText, headerValue } from './errors';
-import { apiBaseUrl, apiRequest, prepareRequestScope } from './transport';
-import type { RequestScope } from './transport';
+import { downloadLink, sendApiRequest } from './transport';
 import { readIdParameter } from './validation';
 
 // ---------------------------------------------------------------------------------------------
@@ -59,20 +49,27 @@ export function nameFromContentDisposition(headers: IDataObject | undefined): st
 	return fileName.replace(/\.[A-Za-z0-9]{1,8}$/, '') || undefined;
 }
 
-/**
- * The diagram's name without an extra request when the input item already is that diagram
- * (Get Many → Render is the common case); otherwise one GET of the diagram.
- */
-export async function diagramName(
-	ctx: IExecuteSingleFunctions,
-	scope: RequestScope,
-	diagramId: string,
-): Promise<string | undefined> {
+/** The name of diagram `id` when the input item is that diagram (Get Many → Render is the common case). */
+function nameFromInputItem(ctx: IExecuteSingleFunctions, id: string): string | undefined {
 	const input = ctx.getInputData()?.json ?? {};
-	if (input.id === diagramId && typeof input.name === 'string' && input.name) return input.name;
-	const response = await apiRequest(ctx, scope, { method: 'GET', url: apiPath(API_PATHS.diagram, diagramId) });
+	return input.id === id && typeof input.name === 'string' && input.name ? input.name : undefined;
+}
+
+/** The diagram's name, asked of the API (one GET). */
+export async function lookUpDiagramName(ctx: IExecuteSingleFunctions, id: string): Promise<string | undefined> {
+	const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.diagram, id) });
 	const diagram = bodyToObject(response.body);
-	return typeof diagram?.name === 'string' ? diagram.name : undefined;
+	return typeof diagram?.name === 'string' && diagram.name ? diagram.name : undefined;
+}
+
+/** A file name for diagram `id` when its name is not known: `diagram-<id>.<extension>`. */
+function fileNameFromId(id: string, extension: string): string {
+	return safeFileName(`diagram-${id}`, extension);
+}
+
+/** The binary field an operation writes its file to. */
+function outputProperty(ctx: IExecuteSingleFunctions): string {
+	return String(ctx.getNodeParameter('binaryPropertyName', 'data')).trim() || 'data';
 }
 
 /** Stores bytes as an n8n binary with the right mime type, file name and extension. */
@@ -168,18 +165,36 @@ export async function bpmnFileItem(
 	const diagramId = readIdParameter(this, 'diagramId');
 	const asJson = bodyToObject(response.body);
 	const xml = typeof asJson?.bpmn_xml === 'string' ? asJson.bpmn_xml : bodyToText(response.body);
-	let name =
-		nameFromContentDisposition(response.headers) ?? (typeof asJson?.name === 'string' ? asJson.name : undefined);
-	name ??= await diagramName(this, await prepareRequestScope(this, 'GET'), diagramId);
-	const fileName = safeFileName(name, 'bpmn');
-	const property = String(this.getNodeParameter('binaryPropertyName', 'data')).trim() || 'data';
+	if (!xml.replace(/^\uFEFF/, '').trim().startsWith('<')) {
+		throw new NodeOperationError(this.getNode(), 'Just Flow It sent something other than BPMN XML for the export', {
+			description: `Expected an XML document, got ${describeBody(response)}. Try again later; if it persists, contact Just Flow It support with the request ID${requestIdSentence(response)}`,
+			itemIndex: this.getItemIndex(),
+		});
+	}
+	const name =
+		nameFromContentDisposition(response.headers) ??
+		(typeof asJson?.name === 'string' ? asJson.name : undefined) ??
+		nameFromInputItem(this, diagramId);
+	const fileName = name ? safeFileName(name, 'bpmn') : fileNameFromId(diagramId, 'bpmn');
 	const binary = await toBinary(this, Buffer.from(xml, 'utf8'), fileName, BPMN_MIME_TYPE);
 	return [
 		{
 			json: { id: diagramId, name: name ?? null, fileName, mimeType: BPMN_MIME_TYPE, fileSize: Buffer.byteLength(xml) },
-			binary: { [property]: binary },
+			binary: { [outputProperty(this)]: binary },
 		},
 	];
+}
+
+/** "text/html ("<excerpt>")": what an answer that was not the expected file held. */
+function describeBody(response: IN8nHttpFullResponse): string {
+	const type = headerValue(response.headers, 'content-type') ?? 'no Content-Type';
+	const text = bodyToText(response.body).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80);
+	return text ? `${type} ("${text}")` : `${type} with an empty body`;
+}
+
+function requestIdSentence(response: IN8nHttpFullResponse): string {
+	const id = headerValue(response.headers, 'x-request-id');
+	return id ? ` ${id}.` : '.';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,13 +213,13 @@ function asBuffer(body: unknown): Buffer {
 }
 
 /**
- * The image bytes of an image-endpoint answer. Redirects were already followed by n8n's HTTP
- * client, which drops the key when a redirect leaves the API's origin. An answer that is JSON
- * with a link (`url` / `image_url`) is followed here, with the key only for the API's own origin.
+ * The image bytes of an image-endpoint answer. Redirects were already followed by the transport
+ * (the key only to the API's origin). An answer that is JSON with a link (`url` / `image_url`) is
+ * followed here the same way. Anything else that is not the image asked for is an error that says
+ * what came back, rather than a broken file.
  */
-export async function imageBytes(
+async function imageFromAnswer(
 	ctx: IExecuteSingleFunctions,
-	scope: RequestScope,
 	response: IN8nHttpFullResponse,
 	format: ImageFormat,
 ): Promise<Buffer> {
@@ -212,54 +227,71 @@ export async function imageBytes(
 	if (looksLikeImage(bytes, format)) return bytes;
 	const link = bodyToObject(bytes);
 	const url = typeof link?.url === 'string' ? link.url : typeof link?.image_url === 'string' ? link.image_url : undefined;
-	if (!url) return bytes;
-	const target = new URL(url, await apiBaseUrl(ctx));
-	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
-	if (target.origin === allowedOrigin(credentials.baseUrl)) {
-		const own = await apiRequest(ctx, scope, {
-			method: 'GET',
-			url: target.href,
-			json: false,
-			encoding: 'arraybuffer',
-		});
-		return asBuffer(own.body);
+	if (url) {
+		const linked = await downloadLink(ctx, url, { encoding: 'arraybuffer', json: false });
+		const linkedBytes = asBuffer(linked.body);
+		if (looksLikeImage(linkedBytes, format)) return linkedBytes;
+		throw notAnImage(ctx, linked, format);
 	}
-	const foreign = (await ctx.helpers.httpRequest({
+	throw notAnImage(ctx, response, format);
+}
+
+function notAnImage(ctx: IExecuteSingleFunctions, response: IN8nHttpFullResponse, format: ImageFormat): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), `Just Flow It sent something other than a ${format.toUpperCase()} image`, {
+		description: `Expected ${IMAGE_MIME_TYPES[format]}, got ${describeBody(response)}. Try again later; if it persists, contact Just Flow It support with the request ID${requestIdSentence(response)}`,
+		itemIndex: ctx.getItemIndex(),
+	});
+}
+
+/** Diagram `id` rendered through the image endpoint, with the name its answer gives, if any. */
+export async function diagramImage(
+	ctx: IExecuteSingleFunctions,
+	id: string,
+	query: { format: ImageFormat; theme: string },
+): Promise<{ bytes: Buffer; name?: string }> {
+	const response = await sendApiRequest(ctx, {
 		method: 'GET',
-		url: target.href,
-		encoding: 'arraybuffer',
+		url: apiPath(API_PATHS.diagramImage, id),
+		qs: query,
+		headers: { Accept: 'image/png, image/svg+xml, application/json;q=0.5' },
 		json: false,
-		returnFullResponse: true,
-	})) as IN8nHttpFullResponse;
-	return asBuffer(foreign.body);
+		encoding: 'arraybuffer',
+	});
+	return { bytes: await imageFromAnswer(ctx, response, query.format), name: nameFromContentDisposition(response.headers) };
 }
 
 /** An output item with the rendered image in binary and its description in json. */
 export async function imageItem(
 	ctx: IExecuteSingleFunctions,
-	args: { json: IDataObject; bytes: Buffer; name: string | undefined; format: ImageFormat; property: string },
+	args: { json: IDataObject; bytes: Buffer; name: string | undefined; diagramId: string; format: ImageFormat },
 ): Promise<INodeExecutionData> {
 	const mimeType = IMAGE_MIME_TYPES[args.format];
-	const fileName = safeFileName(args.name, args.format);
+	const fileName = args.name ? safeFileName(args.name, args.format) : fileNameFromId(args.diagramId, args.format);
 	const binary = await toBinary(ctx, args.bytes, fileName, mimeType);
 	return {
 		json: { ...args.json, fileName, mimeType, fileSize: args.bytes.length },
-		binary: { [args.property]: binary },
+		binary: { [outputProperty(ctx)]: binary },
 	};
 }
 
-/** postReceive of Render → Image. */
-export async function renderedImageItem(
+/**
+ * postReceive of Render → Image: one request per image. The file is named after the diagram
+ * when its name is known without asking (the input item is that diagram, or the answer names
+ * it), or when the user turned on Options → Look Up Diagram Name; otherwise after its ID.
+ */
+export async function imageFileItem(
 	this: IExecuteSingleFunctions,
 	_items: INodeExecutionData[],
 	response: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
-	const scope = await prepareRequestScope(this, 'GET');
 	const diagramId = readIdParameter(this, 'diagramId');
-	const format = (this.getNodeParameter('format', 'png') as ImageFormat) === 'svg' ? 'svg' : 'png';
+	const format: ImageFormat = (this.getNodeParameter('format', 'png') as string) === 'svg' ? 'svg' : 'png';
 	const theme = this.getNodeParameter('theme', 'light') as string;
-	const bytes = await imageBytes(this, scope, response, format);
-	const name = nameFromContentDisposition(response.headers) ?? (await diagramName(this, scope, diagramId));
-	const property = String(this.getNodeParameter('binaryPropertyName', 'data')).trim() || 'data';
-	return [await imageItem(this, { json: { diagramId, name: name ?? null, format, theme }, bytes, name, format, property })];
+	const bytes = await imageFromAnswer(this, response, format);
+	const lookUp = (this.getNodeParameter('options.lookUpName', false) as boolean) === true;
+	const name =
+		nameFromInputItem(this, diagramId) ??
+		nameFromContentDisposition(response.headers) ??
+		(lookUp ? await lookUpDiagramName(this, diagramId) : undefined);
+	return [await imageItem(this, { json: { diagramId, name: name ?? null, format, theme }, bytes, name, diagramId, format })];
 }

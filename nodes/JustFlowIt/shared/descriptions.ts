@@ -1,6 +1,12 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	INodeProperties,
+	PreSendAction,
+} from 'n8n-workflow';
 
-import { requireId, UUID_PATTERN } from './validation';
+import { idInRequestPath, requireId, requireText, UUID_PATTERN } from './validation';
 
 /** The link the editor shows beside a picked diagram or folder. */
 const APP_URL = 'https://justflow.it/app';
@@ -19,9 +25,8 @@ function idLocator(args: {
 	show?: Shown;
 	required?: boolean;
 	allowRoot?: boolean;
-	optional?: boolean;
-	/** The request path this id makes, one of API_PATHS (e.g. `/diagrams/{id}/bpmn`). */
-	path?: string;
+	/** Checks (and, in the body or the URL, fixes up) the id before the request is sent. */
+	preSend: PreSendAction;
 }): INodeProperties {
 	const plural = args.kind === 'diagram' ? 'diagrams' : 'folders';
 	const searchListMethod = args.kind === 'diagram' ? 'searchDiagrams' : 'searchFolders';
@@ -72,43 +77,33 @@ function idLocator(args: {
 				],
 			},
 		],
-		routing: {
-			send: {
-				preSend: [
-					requireId(args.name, args.displayName, {
-						allowRoot: args.allowRoot,
-						optional: args.optional,
-						requestPath: args.path,
-					}),
-				],
-			},
-		},
+		routing: { send: { preSend: [args.preSend] } },
 	};
 }
 
-/** The diagram an operation acts on; `path` is the request path, e.g. `/diagrams/{id}/bpmn`. */
-export function diagramLocator(show: Shown, path: string): INodeProperties {
-	return idLocator({
-		kind: 'diagram',
-		name: 'diagramId',
-		displayName: 'Diagram',
-		description: 'The diagram to use',
-		show,
-		path,
-	});
-}
+/**
+ * The one diagram picker of every operation that acts on a saved diagram (Diagram → Get, Update,
+ * Delete, Export and Render → Image), so the picked diagram stays when the operation changes.
+ * Each operation puts `{{ $parameter.diagramId }}` in its own URL.
+ */
+export const diagramPicker: INodeProperties = idLocator({
+	kind: 'diagram',
+	name: 'diagramId',
+	displayName: 'Diagram',
+	description: 'The diagram to use: pick it, or give its ID or its Just Flow It link',
+	show: { resource: ['diagram', 'render'], operation: ['delete', 'export', 'get', 'image', 'update'] },
+	preSend: idInRequestPath('diagramId', 'Diagram'),
+});
 
-/** The folder an operation acts on; `path` is the request path, e.g. `/folders/{id}`. */
-export function folderLocator(show: Shown, path: string): INodeProperties {
-	return idLocator({
-		kind: 'folder',
-		name: 'folderId',
-		displayName: 'Folder',
-		description: 'The folder to use',
-		show,
-		path,
-	});
-}
+/** The folder picker of Folder → Get, Update and Delete (`{{ $parameter.folderId }}` in their URLs). */
+export const folderPicker: INodeProperties = idLocator({
+	kind: 'folder',
+	name: 'folderId',
+	displayName: 'Folder',
+	description: 'The folder to use: pick it, or give its ID or its Just Flow It link',
+	show: { resource: ['folder'], operation: ['delete', 'get', 'update'] },
+	preSend: idInRequestPath('folderId', 'Folder'),
+});
 
 /**
  * A folder picked inside a collection (Additional Fields, Update Fields, Options), sent in the
@@ -129,7 +124,11 @@ export function folderField(args: {
 		description: args.description,
 		required: false,
 		allowRoot: args.allowRoot,
-		optional: true,
+		preSend: requireId(args.path, args.displayName, {
+			allowRoot: args.allowRoot,
+			optional: true,
+			bodyProperty: args.bodyProperty,
+		}),
 	});
 	return {
 		...locator,
@@ -185,5 +184,86 @@ export function binaryPropertyField(show: Shown, direction: 'input' | 'output'):
 				? 'The name of the input binary field containing the .bpmn file'
 				: 'The name of the output binary field to put the file in',
 		displayOptions: { show },
+	};
+}
+
+/**
+ * preSend step of Update: with no field to change, n8n would send no body at all, which the API
+ * refuses as not JSON; `{}` is what it accepts (it returns the item unchanged).
+ */
+export async function alwaysSendJsonObject(
+	this: IExecuteSingleFunctions,
+	requestOptions: IHttpRequestOptions,
+): Promise<IHttpRequestOptions> {
+	const body = (requestOptions.body ?? {}) as IDataObject;
+	if (Object.values(body).some((value) => value !== undefined)) return requestOptions;
+	return {
+		...requestOptions,
+		body: '{}',
+		headers: { ...requestOptions.headers, 'Content-Type': 'application/json' },
+	};
+}
+
+/** The required Name of a new diagram or folder, trimmed, refused when blank. */
+export function newNameField(singular: string, placeholder: string, show: Shown): INodeProperties {
+	return {
+		displayName: 'Name',
+		name: 'name',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder,
+		description: `Name of the new ${singular}`,
+		displayOptions: { show },
+		routing: {
+			send: {
+				type: 'body',
+				property: 'name',
+				value: '={{ String($value).trim() }}',
+				preSend: [requireText('name', 'Name', `Give the new ${singular} a name.`)],
+			},
+		},
+	};
+}
+
+/** An optional text sent in the body only when it is not blank (Update Fields, Options). */
+export function optionalTextField(args: {
+	displayName: string;
+	name: string;
+	bodyProperty: string;
+	placeholder: string;
+	description: string;
+}): INodeProperties {
+	return {
+		displayName: args.displayName,
+		name: args.name,
+		type: 'string',
+		default: '',
+		placeholder: args.placeholder,
+		description: args.description,
+		routing: {
+			send: {
+				type: 'body',
+				property: args.bodyProperty,
+				value: '={{ String($value ?? "").trim() === "" ? undefined : String($value).trim() }}',
+			},
+		},
+	};
+}
+
+/** A collection of optional fields: Additional Fields (create) or Update Fields (update). */
+export function fieldsCollection(
+	kind: 'additionalFields' | 'updateFields',
+	show: Shown,
+	options: INodeProperties[],
+): INodeProperties {
+	return {
+		displayName: kind === 'additionalFields' ? 'Additional Fields' : 'Update Fields',
+		name: kind,
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show },
+		options,
 	};
 }

@@ -17,6 +17,10 @@ export interface ApiFailure {
 	bodyExcerpt?: string;
 	/** For failures without a response: the transport's code (ECONNRESET, ECONNABORTED …). */
 	transportCode?: string;
+	/** Set when the failure came from a host other than the API (an image link or redirect target). */
+	foreignHost?: string;
+	/** What the answer's Content-Type said, for answers that were not what the operation expects. */
+	contentType?: string;
 }
 
 /** Where the failure happened, to word the message for the user. */
@@ -29,10 +33,8 @@ export interface FailureContext {
 	isPost: boolean;
 	/** Seconds the node already waited on rate limits for this request. */
 	waitedSeconds?: number;
-	/** The most the node waits on rate limits (node option). */
+	/** The most the node waits on rate limits (node setting). */
 	maxWaitSeconds?: number;
-	/** How many times the request was sent. */
-	attempts?: number;
 }
 
 export function headerValue(headers: IDataObject | undefined, name: string): string | undefined {
@@ -126,10 +128,6 @@ export function transportFailure(error: unknown): ApiFailure {
 	return { status: 0, transportCode: code };
 }
 
-export function isRateLimited(failure: ApiFailure): boolean {
-	return failure.status === 429 && failure.code !== 'quota_exceeded';
-}
-
 function humanDuration(seconds: number): string {
 	if (seconds < 90) return `${Math.ceil(seconds)} seconds`;
 	if (seconds < 90 * 60) return `${Math.round(seconds / 60)} minutes`;
@@ -153,104 +151,211 @@ function paramLabel(param: string): string {
 	return labels[param] ?? param;
 }
 
-/** Message (what happened) and description (how to fix it) for a failure, in n8n's words. */
-export function explainFailure(failure: ApiFailure, context: FailureContext): { message: string; description: string } {
-	const { status, code, param } = failure;
-	const apiSays = failure.apiMessage ? ` The API says: "${failure.apiMessage}"` : '';
-	const what = context.resource === 'folder' ? 'folder' : context.resource === 'generate' ? 'generation' : 'diagram';
-	let message: string;
-	let fix: string;
+/** Where the user sets the bound on rate-limit waits (n8n shows `requestOptions` in Settings). */
+export const MAX_WAIT_SETTING = 'Settings → Request Options → Max Wait on Rate Limits';
 
-	if (status === 0) {
-		const timedOut = failure.transportCode === 'ETIMEDOUT' || failure.transportCode === 'ECONNABORTED';
-		message = timedOut
-			? 'Just Flow It did not answer in time'
-			: 'The connection to Just Flow It was interrupted before an answer arrived';
-		fix = context.isPost
+type Explanation = { message: string; fix: string };
+
+/** No HTTP answer at all: the connection dropped, was refused, or timed out. */
+function explainNoAnswer(failure: ApiFailure, context: FailureContext): Explanation {
+	const timedOut = failure.transportCode === 'ETIMEDOUT' || failure.transportCode === 'ECONNABORTED';
+	const who = failure.foreignHost ? `the image host ${failure.foreignHost}` : 'Just Flow It';
+	return {
+		message: timedOut
+			? `${who.charAt(0).toUpperCase()}${who.slice(1)} did not answer in time`
+			: `The connection to ${who} was interrupted before an answer arrived`,
+		fix: context.isPost
 			? 'The request may still have been carried out, so it was not repeated automatically (that could create a duplicate or use generation quota twice). Check in Just Flow It, then run the node again.'
-			: 'The node already retried. Check that the Base URL in the credential is right and that Just Flow It is reachable, then run again.';
-	} else if (code === 'missing_api_key') {
-		message = 'Just Flow It received no secret key';
-		fix = 'Open the Just Flow It credential and paste your secret key.';
-	} else if (code === 'invalid_api_key' || (status === 401 && !code)) {
-		message = 'Just Flow It did not recognise the secret key';
-		fix = 'Check the secret key and the Environment in the credential; create a new key under Settings → API keys if needed.';
-	} else if (code === 'revoked_api_key') {
-		message = 'The secret key has been revoked';
-		fix = 'Create a new key in Just Flow It under Settings → API keys and put it in the credential.';
-	} else if (code === 'expired_api_key') {
-		message = 'The secret key has expired';
-		fix = 'Create a new key in Just Flow It under Settings → API keys and put it in the credential.';
-	} else if (code === 'plan_required') {
-		message = "The Just Flow It account's plan does not include the API";
-		fix = 'The API needs a Pro or Team plan. Upgrade the account that owns this key.';
-	} else if (code === 'quota_exceeded') {
-		const when = failure.retryAfterSeconds !== undefined ? ` It frees up again in about ${humanDuration(failure.retryAfterSeconds)}.` : '';
-		message = 'The AI generation quota of this account is used up';
-		fix = `The quota is 500 generations per rolling 30 days.${when} Other operations, rendering included, still work.`;
-	} else if (code === 'insufficient_scope' || status === 403) {
-		message = `The secret key lacks the "${context.scope}" scope this operation needs`;
-		fix = `Create a key with the "${context.scope}" scope in Just Flow It under Settings → API keys (scopes are chosen when a key is created).`;
-	} else if (status === 404) {
-		if (param === 'folder_id' || param === 'parent_id') {
-			message = `The folder given in ${paramLabel(param)} was not found`;
-			fix = 'Pick the folder from the list, or check its ID. Folders of another account or environment are not visible to this key.';
-		} else {
-			message = `The ${what} was not found`;
-			fix = `Check the ${what} ID. It may have been deleted, or belong to another account or environment (live and test keys see separate data).`;
-		}
-	} else if (status === 409 && context.resource === 'folder' && context.operation === 'delete') {
-		message = 'The folder is not empty, so it was not deleted';
-		fix = 'Move or delete its diagrams and sub-folders first, then delete the folder.';
-	} else if (status === 409) {
-		message = `Just Flow It did not make the change because it conflicts with the ${what} as it is now`;
-		fix = `Get the ${what} again, check the values, and retry.${apiSays}`;
-	} else if (status === 422 && param === 'parent_id') {
-		message = 'The folder cannot be moved into itself or one of its sub-folders';
-		fix = 'Choose a parent folder outside this folder, or "root" for the top level.';
-	} else if (status === 422) {
-		message = `Just Flow It rejected the BPMN${failure.apiMessage ? `: ${failure.apiMessage}` : ''}`;
-		fix = 'Send a well-formed BPMN 2.0 XML document (root element "definitions" in the BPMN 2.0 MODEL namespace, with at least one process).';
-	} else if (code === 'payload_too_large' || status === 413) {
-		message = 'The request was too large for Just Flow It';
-		fix = 'BPMN imports may be at most 5 MiB. Remove embedded data or split the diagram.';
-	} else if (code === 'invalid_cursor') {
-		message = 'The list position expired while the node was paging through results';
-		fix = 'Run the node again; it starts the list from the beginning.';
-	} else if (status === 400) {
-		message = param ? `The value of ${paramLabel(param)} was not accepted` : 'Just Flow It did not accept the request';
-		fix = `Check the node's parameters.${apiSays}`;
-	} else if (status === 429) {
-		message = 'Just Flow It kept answering "too many requests"';
-		fix = `The node waited${context.waitedSeconds ? ` ${Math.round(context.waitedSeconds)} seconds` : ''} and retried, up to the most it may wait (Options → Max Wait on Rate Limit${context.maxWaitSeconds !== undefined ? `, now ${context.maxWaitSeconds} seconds` : ''}). Raise that option or process fewer items per run.`;
-	} else if (status >= 500) {
-		message = `Just Flow It could not process the request right now (HTTP ${status})`;
-		fix = context.isPost
-			? 'It was not repeated automatically, because that could create a duplicate or use generation quota twice. Check in Just Flow It, then run again.'
-			: 'The node retried a few times. Try again later; set the node to Retry On Fail for scheduled runs.';
-	} else {
-		message = `Just Flow It answered with HTTP ${status}`;
-		fix = 'Check the node parameters and try again.';
-	}
+			: 'The node already retried. Check that the Base URL in the credential is right and that Just Flow It is reachable, then run again.',
+	};
+}
 
-	const details: string[] = [];
-	if (failure.apiMessage && !fix.includes(failure.apiMessage) && !message.includes(failure.apiMessage)) {
-		details.push(`API message: ${failure.apiMessage}`);
+/** An answer from a host that is not the API: an image link or the target of a redirect. */
+function explainForeignHost(failure: ApiFailure, context: FailureContext): Explanation {
+	const host = failure.foreignHost ?? 'another host';
+	if (failure.status === 0) return explainNoAnswer(failure, context);
+	const expired = failure.status === 401 || failure.status === 403 || failure.status === 404 || failure.status === 410;
+	return {
+		message: `The image link was refused by ${host} (HTTP ${failure.status})`,
+		fix: expired
+			? 'Just Flow It handed out a link that no longer works (signed links expire). Run the node again to get a fresh link. Your secret key is not the cause: it is never sent to other hosts.'
+			: `The image host could not deliver the file right now. Try again later. Your secret key is not the cause: it is never sent to other hosts.`,
+	};
+}
+
+function explain401(failure: ApiFailure): Explanation {
+	switch (failure.code) {
+		case 'missing_api_key':
+			return { message: 'Just Flow It received no secret key', fix: 'Open the Just Flow It credential and paste your secret key.' };
+		case 'revoked_api_key':
+			return { message: 'The secret key has been revoked', fix: 'Create a new key in Just Flow It under Settings → API keys and put it in the credential.' };
+		case 'expired_api_key':
+			return { message: 'The secret key has expired', fix: 'Create a new key in Just Flow It under Settings → API keys and put it in the credential.' };
+		case 'invalid_api_key':
+			return {
+				message: 'Just Flow It did not recognise the secret key',
+				fix: 'Check the secret key and the Environment in the credential; create a new key under Settings → API keys if needed.',
+			};
+		default:
+			return {
+				message: 'Just Flow It did not accept the secret key',
+				fix: 'Check the secret key and the Environment in the credential; create a new key under Settings → API keys if needed.',
+			};
 	}
-	if (!failure.apiMessage && failure.bodyExcerpt) details.push(`The response was not JSON: "${failure.bodyExcerpt}"`);
-	if (code) details.push(`Code: ${code}`);
-	if (param) details.push(`Parameter: ${param}`);
-	if (failure.transportCode) details.push(`Network code: ${failure.transportCode}`);
-	if (failure.requestId) details.push(`Request ID: ${failure.requestId}`);
-	return { message, description: [fix, ...details].join('\n') };
+}
+
+function explainQuota(failure: ApiFailure): Explanation {
+	const when =
+		failure.retryAfterSeconds !== undefined ? ` It frees up again in about ${humanDuration(failure.retryAfterSeconds)}.` : '';
+	return {
+		message: 'The AI generation quota of this account is used up',
+		fix: `The quota is 500 generations per rolling 30 days.${when} Other operations, rendering included, still work.`,
+	};
+}
+
+function explain403(failure: ApiFailure, context: FailureContext): Explanation {
+	if (failure.code === 'plan_required') {
+		return { message: "The Just Flow It account's plan does not include the API", fix: 'The API needs a Pro or Team plan. Upgrade the account that owns this key.' };
+	}
+	if (failure.code === 'insufficient_scope') {
+		return {
+			message: `The secret key lacks the "${context.scope}" scope this operation needs`,
+			fix: `Create a key with the "${context.scope}" scope in Just Flow It under Settings → API keys (scopes are chosen when a key is created).`,
+		};
+	}
+	return {
+		message: 'Just Flow It refused this operation for this key',
+		fix: `The key may lack the "${context.scope}" scope, or the account's plan may not include the API (it needs Pro or Team). Check the key under Settings → API keys.`,
+	};
+}
+
+function explain404(failure: ApiFailure, what: string): Explanation {
+	if (failure.param === 'folder_id' || failure.param === 'parent_id') {
+		return {
+			message: `The folder given in ${paramLabel(failure.param)} was not found`,
+			fix: 'Pick the folder from the list, or check its ID. Folders of another account or environment are not visible to this key.',
+		};
+	}
+	return {
+		message: `The ${what} was not found`,
+		fix: `Check the ${what} ID. It may have been deleted, or belong to another account or environment (live and test keys see separate data).`,
+	};
+}
+
+function explain422(failure: ApiFailure, context: FailureContext, what: string): Explanation {
+	if (failure.param === 'parent_id') {
+		return { message: 'The folder cannot be moved into itself or one of its sub-folders', fix: 'Choose a parent folder outside this folder, or "root" for the top level.' };
+	}
+	const isBpmn = failure.param === 'bpmn_xml' || (context.resource === 'diagram' && context.operation === 'create');
+	if (isBpmn) {
+		return {
+			message: `Just Flow It rejected the BPMN${failure.apiMessage ? `: ${failure.apiMessage}` : ''}`,
+			fix: 'Send a well-formed BPMN 2.0 XML document (root element "definitions" in the BPMN 2.0 MODEL namespace, with at least one process).',
+		};
+	}
+	return {
+		message: failure.param
+			? `Just Flow It could not accept the value of ${paramLabel(failure.param)}`
+			: `Just Flow It could not accept the values for this ${what}`,
+		fix: "Check the node's parameters against what the API says.",
+	};
+}
+
+function explain400(failure: ApiFailure): Explanation {
+	if (failure.code === 'invalid_cursor') {
+		return { message: 'The list position expired while the node was paging through results', fix: 'Run the node again; it starts the list from the beginning.' };
+	}
+	if (failure.code === 'payload_too_large') return explainTooLarge();
+	return {
+		message: failure.param ? `The value of ${paramLabel(failure.param)} was not accepted` : 'Just Flow It did not accept the request',
+		fix: "Check the node's parameters.",
+	};
+}
+
+function explainTooLarge(): Explanation {
+	return { message: 'The request was too large for Just Flow It', fix: 'BPMN imports may be at most 5 MiB. Remove embedded data or split the diagram.' };
+}
+
+function explain429(failure: ApiFailure, context: FailureContext): Explanation {
+	if (failure.code === 'quota_exceeded') return explainQuota(failure);
+	const bound = `${MAX_WAIT_SETTING}${context.maxWaitSeconds !== undefined ? `, now ${context.maxWaitSeconds} seconds` : ''}`;
+	const waited = Math.round(context.waitedSeconds ?? 0);
+	const asked = failure.retryAfterSeconds !== undefined ? `${Math.ceil(failure.retryAfterSeconds)} seconds` : 'a while';
+	return {
+		message: 'Just Flow It kept answering "too many requests"',
+		fix:
+			waited > 0
+				? `The node waited ${waited} seconds and retried, up to the most it may wait (${bound}). Raise that setting or process fewer items per run.`
+				: `Just Flow It asked the node to wait ${asked}, more than it may wait (${bound}). Raise that setting or process fewer items per run.`,
+	};
+}
+
+function explain5xx(failure: ApiFailure, context: FailureContext): Explanation {
+	return {
+		message: `Just Flow It could not process the request right now (HTTP ${failure.status})`,
+		fix: context.isPost
+			? 'It was not repeated automatically, because that could create a duplicate or use generation quota twice. Check in Just Flow It, then run again.'
+			: 'The node retried a few times. Try again later; set the node to Retry On Fail for scheduled runs.',
+	};
+}
+
+/**
+ * What happened and how to fix it, decided by the HTTP status first and refined by the API's
+ * code (contract §13.3: the node must not depend on the exact code strings). Two codes win over
+ * their status because the contract allows them under several: `quota_exceeded` (429, 403 or
+ * 402) and `payload_too_large` (400 or 413).
+ */
+function explainByStatus(failure: ApiFailure, context: FailureContext): Explanation {
+	const what = context.resource === 'folder' ? 'folder' : context.resource === 'generate' ? 'generation' : 'diagram';
+	const { status } = failure;
+	if (failure.foreignHost) return explainForeignHost(failure, context);
+	if (status === 0) return explainNoAnswer(failure, context);
+	if (failure.code === 'quota_exceeded') return explainQuota(failure);
+	if (failure.code === 'payload_too_large' || status === 413) return explainTooLarge();
+	if (status === 400) return explain400(failure);
+	if (status === 401) return explain401(failure);
+	if (status === 402) return explainQuota(failure);
+	if (status === 403) return explain403(failure, context);
+	if (status === 404) return explain404(failure, what);
+	if (status === 409 && context.resource === 'folder' && context.operation === 'delete') {
+		return { message: 'The folder is not empty, so it was not deleted', fix: 'Move or delete its diagrams and sub-folders first, then delete the folder.' };
+	}
+	if (status === 409) {
+		return {
+			message: `Just Flow It did not make the change because it conflicts with the ${what} as it is now`,
+			fix: `Get the ${what} again, check the values, and retry.`,
+		};
+	}
+	if (status === 422) return explain422(failure, context, what);
+	if (status === 429) return explain429(failure, context);
+	if (status >= 500) return explain5xx(failure, context);
+	return { message: `Just Flow It answered with HTTP ${status}`, fix: "Check the node's parameters and try again." };
+}
+
+/** A sentence, ending with one full stop. */
+function sentence(text: string): string {
+	return /[.!?"]$/.test(text) ? text : `${text}.`;
+}
+
+/**
+ * Message (what happened) and description (how to fix it, then what the API said): sentences in
+ * one paragraph, because n8n's error panel shows the description as running text.
+ */
+export function explainFailure(failure: ApiFailure, context: FailureContext): { message: string; description: string } {
+	const { message, fix } = explainByStatus(failure, context);
+	const parts = [sentence(fix)];
+	if (failure.apiMessage && !message.includes(failure.apiMessage)) parts.push(`The API says: "${failure.apiMessage}"`);
+	if (!failure.apiMessage && failure.bodyExcerpt) parts.push(`The response was not JSON: "${failure.bodyExcerpt}"`);
+	if (failure.code) parts.push(`Code: ${failure.code}.`);
+	if (failure.param) parts.push(`Parameter: ${failure.param}.`);
+	if (failure.transportCode) parts.push(`Network code: ${failure.transportCode}.`);
+	if (failure.requestId) parts.push(`Request ID: ${failure.requestId}.`);
+	return { message, description: parts.join(' ') };
 }
 
 /** A NodeApiError that also keeps the decoded failure, so the node can decide on retries. */
 export class JustFlowItApiError extends NodeApiError {
 	readonly apiFailure: ApiFailure;
-
-	/** How many times the request was sent before this answer. */
-	readonly attempts: number;
 
 	constructor(node: INode, failure: ApiFailure, context: FailureContext, itemIndex?: number) {
 		const { message, description } = explainFailure(failure, context);
@@ -269,7 +374,6 @@ export class JustFlowItApiError extends NodeApiError {
 			itemIndex,
 		} as ConstructorParameters<typeof NodeApiError>[2]);
 		this.apiFailure = failure;
-		this.attempts = context.attempts ?? 1;
 	}
 }
 

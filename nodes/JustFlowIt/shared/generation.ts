@@ -1,19 +1,12 @@
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
-import type {
-	DeclarativeRestApiSettings,
-	IDataObject,
-	IExecutePaginationFunctions,
-	INodeExecutionData,
-	JsonObject,
-} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteSingleFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 
-import { diagramName, imageBytes, imageItem } from './binary';
+import { diagramImage, imageItem, lookUpDiagramName } from './binary';
 import { API_PATHS, apiPath } from './constants';
 import type { ImageFormat } from './constants';
 import { bodyToObject } from './errors';
-import { itemExecutor } from './executors';
-import { apiRequest, prepareRequestScope, sendRoutedRequest } from './transport';
-import type { RequestScope } from './transport';
+import { sendApiRequest } from './transport';
+import { systemClock } from './rateGate';
 
 /**
  * Polling schedule (contract §9 leaves it to us). The first look is after 2 s; after that the
@@ -35,94 +28,106 @@ export function pollDelay(elapsedMs: number): number {
 
 const TERMINAL = new Set(['succeeded', 'failed']);
 
-async function fetchGeneration(ctx: IExecutePaginationFunctions, scope: RequestScope, id: string): Promise<IDataObject> {
-	const response = await apiRequest(ctx, scope, { method: 'GET', url: apiPath(API_PATHS.generation, id) });
-	return bodyToObject(response.body) ?? {};
+/** The generation an answer holds; one without an id cannot be followed, which is said clearly. */
+function startedGeneration(ctx: IExecuteSingleFunctions, items: INodeExecutionData[]): IDataObject {
+	const generation = bodyToObject(items[0]?.json) ?? {};
+	if (typeof generation.id !== 'string' || !generation.id) {
+		throw new NodeOperationError(ctx.getNode(), 'Just Flow It started a generation but its answer has no generation ID', {
+			description:
+				'The node cannot follow a generation without its ID. Check Just Flow It for the new diagram before running again, so as not to generate it twice.',
+			itemIndex: ctx.getItemIndex(),
+		});
+	}
+	return generation;
+}
+
+function cancelSignal(ctx: IExecuteSingleFunctions): AbortSignal | undefined {
+	const withSignal = ctx as { getExecutionCancelSignal?: () => AbortSignal | undefined };
+	return typeof withSignal.getExecutionCancelSignal === 'function' ? withSignal.getExecutionCancelSignal() : undefined;
 }
 
 /**
- * Polls a generation until it succeeds or fails, bounded by `timeoutSeconds`. Any status other
- * than the two terminal ones counts as still running (contract §16.7).
+ * postReceive of Generate → Create: unless Wait for Completion is off, polls the generation until
+ * it succeeds or fails, bounded by Options → Generation Timeout. Any status other than the two
+ * terminal ones counts as still running (contract §16.7). A cancel of the execution stops it.
  */
-async function waitForGeneration(
-	ctx: IExecutePaginationFunctions,
-	scope: RequestScope,
-	generation: IDataObject,
-	timeoutSeconds: number,
-): Promise<IDataObject> {
+export async function waitForGeneration(
+	this: IExecuteSingleFunctions,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
+	if (!(this.getNodeParameter('waitForCompletion', true) as boolean)) return items;
+	const generation = startedGeneration(this, items);
 	const id = String(generation.id);
-	const startedAt = Date.now();
+	const options = this.getNodeParameter('options', {}) as IDataObject;
+	const timeoutSeconds = Number(options.timeout) > 0 ? Number(options.timeout) : DEFAULT_GENERATION_TIMEOUT_SECONDS;
+	const signal = cancelSignal(this);
+	const startedAt = systemClock.now();
 	const deadline = startedAt + timeoutSeconds * 1000;
 	let current = generation;
 	let waitMs = POLL_FIRST_DELAY_MS;
 	while (!TERMINAL.has(String(current.status))) {
-		const remaining = deadline - Date.now();
+		const remaining = deadline - systemClock.now();
 		if (remaining <= 0) {
 			throw new NodeOperationError(
-				ctx.getNode(),
+				this.getNode(),
 				`The generation did not finish within ${timeoutSeconds} seconds (still "${String(current.status)}")`,
 				{
-					description: `Generation ID: ${id}. It keeps running in Just Flow It: use Generate → Get with this ID to pick up the result later, or raise Options → Timeout.`,
-					itemIndex: ctx.getItemIndex(),
+					description: `It keeps running in Just Flow It: use Generate → Get with generation ID ${id} to pick up the result later, or raise Options → Generation Timeout.`,
+					itemIndex: this.getItemIndex(),
 				},
 			);
 		}
-		await sleep(Math.min(waitMs, remaining));
-		current = { ...(await fetchGeneration(ctx, scope, id)) };
-		waitMs = pollDelay(Date.now() - startedAt);
+		try {
+			await systemClock.sleep(Math.min(waitMs, remaining), signal);
+		} catch {
+			throw new NodeOperationError(this.getNode(), 'The execution was cancelled while waiting for the generation', {
+				description: `The generation keeps running in Just Flow It: use Generate → Get with generation ID ${id} to pick up the result.`,
+				itemIndex: this.getItemIndex(),
+			});
+		}
+		const response = await sendApiRequest(this, { method: 'GET', url: apiPath(API_PATHS.generation, id) });
+		current = { ...(bodyToObject(response.body) ?? {}) };
+		waitMs = pollDelay(systemClock.now() - startedAt);
 	}
 	if (current.status === 'failed') {
 		const reason = (current.error ?? {}) as IDataObject;
 		const reasonText = typeof reason.message === 'string' ? reason.message : 'no reason was given';
-		throw new NodeApiError(ctx.getNode(), { generation_id: id, ...reason } as JsonObject, {
+		const code = typeof reason.code === 'string' ? ` Code: ${reason.code}.` : '';
+		throw new NodeApiError(this.getNode(), { generation_id: id, ...reason } as JsonObject, {
 			message: `Just Flow It could not generate the diagram: ${reasonText}`,
-			description: `Rephrase the prompt (describe the steps, who does them, and the decisions) and run again. Generation ID: ${id}${typeof reason.code === 'string' ? `\nCode: ${reason.code}` : ''}`,
-			itemIndex: ctx.getItemIndex(),
-		});
-	}
-	return current;
-}
-
-/**
- * Executor of Generate → Create: starts the generation and, unless told not to, waits for it
- * and downloads the image through the image endpoint (never by sending the key to `image_url`).
- */
-export const generateDiagram = itemExecutor(async function (
-	this: IExecutePaginationFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-): Promise<INodeExecutionData[]> {
-	const scope = await prepareRequestScope(this, 'POST');
-	const [started] = await sendRoutedRequest(this, scope, requestData);
-	const generation = (started?.json ?? {}) as IDataObject;
-	if (!(this.getNodeParameter('waitForCompletion', true) as boolean)) return [{ json: generation }];
-
-	const options = this.getNodeParameter('options', {}) as IDataObject;
-	const timeoutSeconds = Number(options.timeout ?? DEFAULT_GENERATION_TIMEOUT_SECONDS) || DEFAULT_GENERATION_TIMEOUT_SECONDS;
-	const pollScope = { ...scope, context: { ...scope.context, isPost: false } };
-	const finished = await waitForGeneration(this, pollScope, generation, timeoutSeconds);
-	if (!(this.getNodeParameter('downloadImage', true) as boolean)) return [{ json: finished }];
-
-	const diagramId = String(finished.diagram_id ?? '');
-	if (!diagramId) {
-		throw new NodeOperationError(this.getNode(), 'The generation succeeded but names no diagram to download', {
-			description: `Generation ID: ${String(finished.id)}. Use Generate → Get to see it, then Render → Image.`,
+			description: `Describe the steps, who does them and the decisions along the way, then run again. Generation ID: ${id}.${code}`,
 			itemIndex: this.getItemIndex(),
 		});
 	}
+	return [{ json: current }];
+}
+
+/**
+ * postReceive of Generate → Create, after waiting: the image of the new diagram, fetched through
+ * the image endpoint (never by sending the key to `image_url`), unless Download Image is off.
+ */
+export async function downloadGeneratedImage(
+	this: IExecuteSingleFunctions,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
+	const finished = (items[0]?.json ?? {}) as IDataObject;
+	const waited = this.getNodeParameter('waitForCompletion', true) as boolean;
+	if (!waited || finished.status !== 'succeeded' || !(this.getNodeParameter('downloadImage', true) as boolean)) return items;
+	const diagramId = typeof finished.diagram_id === 'string' ? finished.diagram_id : '';
+	if (!diagramId) {
+		throw new NodeOperationError(this.getNode(), 'The generation succeeded but names no diagram to download', {
+			description: `Use Generate → Get with generation ID ${String(finished.id)} to see it, then Render → Image.`,
+			itemIndex: this.getItemIndex(),
+		});
+	}
+	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const format: ImageFormat = (finished.format ?? options.format) === 'svg' ? 'svg' : 'png';
 	const theme = String(finished.theme ?? options.theme ?? 'light') === 'dark' ? 'dark' : 'light';
-	const response = await apiRequest(this, pollScope, {
-		method: 'GET',
-		url: apiPath(API_PATHS.diagramImage, diagramId),
-		qs: { theme, format },
-		json: false,
-		encoding: 'arraybuffer',
-	});
-	const bytes = await imageBytes(this, pollScope, response, format);
+	const image = await diagramImage(this, diagramId, { format, theme });
+	// A generation is rare and costly: one more request for the new diagram's name is worth it.
 	const name =
-		typeof finished.name === 'string' && finished.name
-			? finished.name
-			: await diagramName(this, pollScope, diagramId);
-	const property = String(this.getNodeParameter('binaryPropertyName', 'data')).trim() || 'data';
-	return [await imageItem(this, { json: finished, bytes, name, format, property })];
-});
+		(typeof finished.name === 'string' && finished.name ? finished.name : undefined) ??
+		image.name ??
+		(await lookUpDiagramName(this, diagramId));
+	return [await imageItem(this, { json: finished, bytes: image.bytes, name, diagramId, format })];
+}

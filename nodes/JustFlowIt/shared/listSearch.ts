@@ -1,18 +1,8 @@
-import { NodeOperationError } from 'n8n-workflow';
-import type {
-	IDataObject,
-	IExecuteSingleFunctions,
-	IHttpRequestOptions,
-	ILoadOptionsFunctions,
-	IN8nHttpFullResponse,
-	INodeListSearchItems,
-	INodeListSearchResult,
-	IPollFunctions,
-} from 'n8n-workflow';
+import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
-import { findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
-import { API_PATHS, CREDENTIAL_TYPE, MAX_PAGE_SIZE, scopeFor } from './constants';
-import { bodyToObject, JustFlowItApiError, readApiFailure } from './errors';
+import { API_PATHS, MAX_PAGE_SIZE } from './constants';
+import { bodyToObject } from './errors';
+import { sendApiRequest } from './transport';
 
 /**
  * List search for the resource locators ("From List" in the editor).
@@ -31,6 +21,12 @@ export const SEARCH_MAX_PAGES_PER_CALL = 10;
 
 /** With a filter, a search call stops reading pages once it has this many matches. */
 export const SEARCH_ENOUGH_MATCHES = 20;
+
+/**
+ * How long one page request of a list search may wait for its turn under the rate limit (the user
+ * is looking at a spinner; the node's own setting, default 300 s, is meant for workflow runs).
+ */
+export const SEARCH_MAX_RATE_LIMIT_WAIT_SECONDS = 10;
 
 /** The value a root-allowing folder picker stores for "top level" (descriptions.ts sends null). */
 export const TOP_LEVEL_VALUE = 'root';
@@ -85,46 +81,10 @@ export async function searchPages(
 	return { matches, nextCursor: cursor, pagesRead };
 }
 
-/** Resource wording for the API's error explanations (same shape as transport's ApiWording). */
-interface ApiWording {
-	resource: string;
-	operation: string;
-}
-
 /**
- * LOCAL STAND-IN for `sendApiRequest` from transport.ts (the request-path rewrite), with the same
- * signature: when that lands, delete this function and import it from './transport'. It sends one
- * GET to the credential's base URL and throws the node's explained error on a non-2xx answer.
+ * The ONE place list search talks HTTP: one page of 100 of `path`, from `cursor`, through the
+ * node's transport (rate gate, 429 waits, retries, key only to the base URL's origin, explained errors).
  */
-async function sendApiRequest(
-	ctx: IExecuteSingleFunctions | IPollFunctions | ILoadOptionsFunctions,
-	request: IHttpRequestOptions,
-	wording?: ApiWording,
-): Promise<IN8nHttpFullResponse> {
-	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
-	const problem = findCredentialProblem(credentials);
-	if (problem) throw new NodeOperationError(ctx.getNode(), problem.message, { description: problem.fix });
-	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
-		...request,
-		baseURL: normalizeBaseUrl(credentials.baseUrl),
-		json: true,
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-	})) as IN8nHttpFullResponse;
-	if (response.statusCode >= 400) {
-		const resource = wording?.resource ?? 'diagram';
-		const operation = wording?.operation ?? 'getAll';
-		throw new JustFlowItApiError(ctx.getNode(), readApiFailure(response), {
-			resource,
-			operation,
-			scope: scopeFor(resource, operation),
-			isPost: false,
-		});
-	}
-	return response;
-}
-
-/** The ONE place list search talks HTTP: one page of 100 of `path`, from `cursor`. */
 async function fetchListPage(
 	ctx: ILoadOptionsFunctions,
 	path: string,
@@ -134,7 +94,7 @@ async function fetchListPage(
 	const response = await sendApiRequest(
 		ctx,
 		{ method: 'GET', url: path, qs: { limit: MAX_PAGE_SIZE, ...(cursor ? { cursor } : {}) } },
-		{ resource, operation: 'getAll' },
+		{ resource, operation: 'getAll', maxRateLimitWaitSeconds: SEARCH_MAX_RATE_LIMIT_WAIT_SECONDS },
 	);
 	const page = bodyToObject(response.body) ?? {};
 	return {

@@ -3,7 +3,7 @@ import type { IExecuteSingleFunctions, INodeExecutionData, PostReceiveAction } f
 import { readIdParameter } from './validation';
 
 /** postReceive of a Delete: `{ deleted: true, id }` instead of the empty 204 body. */
-export function deletedResult(idParameter: string): PostReceiveAction {
+export function deletedItem(idParameter: string): PostReceiveAction {
 	return async function (this: IExecuteSingleFunctions): Promise<INodeExecutionData[]> {
 		return [{ json: { deleted: true, id: readIdParameter(this, idParameter) } }];
 	};

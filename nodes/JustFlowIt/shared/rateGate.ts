@@ -3,6 +3,40 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { headerValue } from './errors';
 
+/** Time as the gate sees it; tests hand in their own. */
+export interface Clock {
+	now(): number;
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * The real clock. Sleeps in steps of at most a second and looks at the signal between them,
+ * because older n8n-workflow versions ignore `sleep`'s signal argument.
+ */
+export const systemClock: Clock = {
+	now: () => Date.now(),
+	async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+		const endsAt = Date.now() + ms;
+		for (;;) {
+			if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled');
+			const left = endsAt - Date.now();
+			if (left <= 0) return;
+			// A sleep cut short by the signal rejects; the loop's first line reports it.
+			await sleep(Math.min(left, 1000), signal).catch(() => undefined);
+		}
+	},
+};
+
+/** No turn came within the wait the caller allowed. */
+export class RateGateTimeout extends Error {
+	constructor(readonly waitedMs: number) {
+		super(`No turn under the rate limit within ${Math.round(waitedMs)} ms`);
+	}
+}
+
+/** When a window's end is not reported, the documented window (contract §12) is assumed. */
+const ASSUMED_WINDOW_MS = 60_000;
+
 /**
  * Paces the requests made with one key so that many items running at once slow down before the
  * API's burst limit (contract §12) instead of running into it.
@@ -53,11 +87,15 @@ export class RateGate {
 	 * Waits until a request may be sent and returns its ticket; the caller must hand the ticket
 	 * to `release` when the request is answered (or failed).
 	 */
-	async acquire(): Promise<number> {
+	async acquire(options: { maxWaitMs: number; signal?: AbortSignal }): Promise<number> {
+		const startedAt = Date.now();
+		const deadline = startedAt + options.maxWaitMs;
 		for (;;) {
 			const now = Date.now();
+			if (options.signal?.aborted) await systemClock.sleep(0, options.signal);
 			if (this.closedUntil > now) {
-				await sleep(this.closedUntil - now);
+				if (this.closedUntil > deadline) throw new RateGateTimeout(now - startedAt);
+				await systemClock.sleep(this.closedUntil - now, options.signal);
 				continue;
 			}
 			if (this.windowEndsAt && now >= this.windowEndsAt + RateGate.WINDOW_MARGIN_MS) {
@@ -67,7 +105,7 @@ export class RateGate {
 			}
 			if (this.remaining === undefined) {
 				if (this.inFlight < RateGate.FIRST_CONTACT_CONCURRENCY) break;
-				await this.nextChange(RateGate.RECHECK_MS);
+				await this.nextChange(RateGate.RECHECK_MS, options.signal);
 				continue;
 			}
 			if (this.remaining > 0) {
@@ -75,28 +113,34 @@ export class RateGate {
 				break;
 			}
 			// Wait for an answer (it may raise the count) or the end of the window.
+			if (!this.windowEndsAt && this.inFlight === 0) this.windowEndsAt = now + ASSUMED_WINDOW_MS;
+			if (this.windowEndsAt && this.windowEndsAt > deadline) throw new RateGateTimeout(now - startedAt);
+			if (now >= deadline) throw new RateGateTimeout(now - startedAt);
 			const untilWindowEnds = this.windowEndsAt ? this.windowEndsAt + RateGate.WINDOW_MARGIN_MS - now : RateGate.RECHECK_MS;
-			await this.nextChange(Math.min(RateGate.RECHECK_MS, Math.max(10, untilWindowEnds)));
+			await this.nextChange(Math.min(RateGate.RECHECK_MS, Math.max(10, untilWindowEnds)), options.signal);
 		}
 		this.inFlight++;
 		return ++this.started;
 	}
 
 	/** Resolves at the next answer, or after `ms` at the latest. */
-	private async nextChange(ms: number): Promise<void> {
+	private async nextChange(ms: number, signal?: AbortSignal): Promise<void> {
 		let wake: () => void = () => {};
 		const woken = new Promise<void>((resolve) => {
 			wake = resolve;
 			this.waiters.push(resolve);
 		});
-		await Promise.race([woken, sleep(ms)]);
-		this.waiters = this.waiters.filter((waiter) => waiter !== wake);
+		try {
+			await Promise.race([woken, systemClock.sleep(ms, signal)]);
+		} finally {
+			this.waiters = this.waiters.filter((waiter) => waiter !== wake);
+		}
 	}
 
 	/** Records the answer to request `ticket`: its rate-limit headers update what the gate knows. */
-	release(ticket: number, headers: IDataObject | undefined): void {
+	release(ticket: number, answer?: { status: number; headers?: IDataObject }): void {
 		this.inFlight = Math.max(0, this.inFlight - 1);
-		this.learn(ticket, headers);
+		this.learn(ticket, answer?.headers);
 		const waiters = this.waiters;
 		this.waiters = [];
 		for (const wake of waiters) wake();

@@ -1,69 +1,134 @@
 import { createHash } from 'crypto';
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 import type {
-	DeclarativeRestApiSettings,
 	IDataObject,
-	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
+	IHttpRequestMethods,
 	IHttpRequestOptions,
+	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
-	INodeExecutionData,
+	IPollFunctions,
 } from 'n8n-workflow';
 
-import { findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
+import { allowedOrigin, findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
 import { CREDENTIAL_TYPE, scopeFor } from './constants';
-import {
-	asNodeError,
-	JustFlowItApiError,
-	isRateLimited,
-	readApiFailure,
-	transportFailure,
-} from './errors';
+import { asNodeError, headerValue, JustFlowItApiError, MAX_WAIT_SETTING, readApiFailure } from './errors';
 import type { ApiFailure, FailureContext } from './errors';
-import { rateGateFor } from './rateGate';
+import { rateGateFor, RateGateTimeout, systemClock } from './rateGate';
 import type { RateGate } from './rateGate';
 
-/** Retries of an idempotent request after a 5xx or a dropped connection. */
-const SERVER_RETRY_DELAYS_MS = [1000, 2000, 4000];
+/**
+ * The one module that sends requests to Just Flow It, and the policy it sends them with.
+ *
+ * | outcome                                    | GET, PATCH, DELETE                  | POST                        |
+ * |--------------------------------------------|-------------------------------------|-----------------------------|
+ * | 2xx                                        | done                                | done                        |
+ * | 3xx with a Location                        | followed here (at most 5 hops); the key only to the base URL's origin | same |
+ * | 429 rate_limit_exceeded                    | wait Retry-After (5 s if absent), send again | same (a 429 was not carried out) |
+ * | 429/403/402 quota_exceeded                 | fail                                | fail                        |
+ * | 5xx                                        | back off 1, 2, 4 s (or Retry-After up to 30 s), send again | fail (it may have been carried out) |
+ * | no HTTP answer (dropped, refused, timeout) | as 5xx                              | fail                        |
+ * | cancel of the execution                    | stop at once, never sent again      | same                        |
+ * | any other 4xx                              | fail with an explanation            | same                        |
+ * | DELETE answered 404 after a 5xx or no answer | done: the first one went through  | —                           |
+ *
+ * Bounds: every wait for a turn under the rate limit (the key's rate gate, and each Retry-After)
+ * counts against one budget per request, "Max Wait on Rate Limits" (Settings → Request Options,
+ * default 300 s); it is checked before waiting, so the node fails at once rather than wait past it.
+ * Backoff after 5xx waits at most 3 times 30 s. The execution's cancel signal ends every wait
+ * within a second and aborts a request in flight.
+ */
+export const REQUEST_POLICY = {
+	rateLimited: { idempotent: 'wait, send again', post: 'wait, send again' },
+	quotaUsedUp: { idempotent: 'fail', post: 'fail' },
+	serverError: { idempotent: 'back off, send again', post: 'fail' },
+	noAnswer: { idempotent: 'back off, send again', post: 'fail' },
+	cancelled: { idempotent: 'fail', post: 'fail' },
+	otherRefusal: { idempotent: 'fail', post: 'fail' },
+} as const;
 
-/** When Retry-After is missing on a 429, wait this long. */
-const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 5;
+type Outcome = keyof typeof REQUEST_POLICY;
 
-/** Default for the node option "Max Wait on Rate Limit" (seconds, per request). */
+/** Backoff before sending again after a 5xx or no answer; its length is the number of retries. */
+export const SERVER_RETRY_DELAYS_MS = [1000, 2000, 4000];
+
+/** The longest a 5xx's Retry-After is honoured before a retry. */
+const MAX_SERVER_RETRY_AFTER_MS = 30_000;
+
+/** When a 429 carries no Retry-After, wait this long. */
+export const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 5;
+
+/** Default of "Max Wait on Rate Limits" (seconds, per request, all waits for a turn together). */
 export const DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 300;
 
-export interface RequestScope {
+/** Redirects followed per request. */
+const MAX_REDIRECTS = 5;
+
+/** Request timeout when the caller sets none (RoutingNode sets n8n's Settings → Timeout). */
+const DEFAULT_TIMEOUT_MS = 300_000;
+
+type TransportContext = IExecuteSingleFunctions | IPollFunctions | ILoadOptionsFunctions;
+
+/** What the error messages say the request was for, and how long it may wait for a turn. */
+export interface ApiWording {
+	resource: string;
+	operation: string;
+	/** Overrides the node setting (list search in the editor waits less). */
+	maxRateLimitWaitSeconds?: number;
+}
+
+/** Everything one request needs besides its options: the key's gate, the base URL, the bounds. */
+interface Session {
+	ctx: TransportContext;
 	gate: RateGate;
+	baseUrl: string;
+	apiOrigin: string;
+	signal?: AbortSignal;
+	maxWaitSeconds: number;
 	context: FailureContext;
 }
 
 /**
- * Checks the credential before anything is sent and returns what every request of this item
- * shares: the key's rate gate and the wording context for errors.
+ * Sends one API request with the whole policy above. `request.url` is a path relative to the
+ * credential's base URL (e.g. `/diagrams`) or an absolute URL on the API's origin. Returns the
+ * full 2xx response (for a DELETE already carried out, a synthetic 204).
  */
-export async function prepareRequestScope(
-	ctx: IExecuteSingleFunctions,
-	method: string | undefined,
-): Promise<RequestScope> {
+export async function sendApiRequest(
+	ctx: TransportContext,
+	request: IHttpRequestOptions,
+	wording?: ApiWording,
+): Promise<IN8nHttpFullResponse> {
+	const session = await openSession(ctx, request.method, wording);
+	return await sendWithPolicy(session, { ...request, baseURL: session.baseUrl });
+}
+
+async function openSession(
+	ctx: TransportContext,
+	method: IHttpRequestMethods | undefined,
+	wording: ApiWording | undefined,
+): Promise<Session> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const problem = findCredentialProblem(credentials);
-	if (problem) {
-		throw new NodeOperationError(ctx.getNode(), problem.message, {
-			description: problem.fix,
-			itemIndex: ctx.getItemIndex(),
-		});
-	}
-	const fingerprint = createHash('sha256')
-		.update(`${normalizeBaseUrl(credentials.baseUrl)}\n${String(credentials.apiKey).trim()}`)
-		.digest('hex');
-	const resource = ctx.getNodeParameter('resource', '') as string;
-	const operation = ctx.getNodeParameter('operation', '') as string;
-	const maxWaitSeconds = ctx.getNodeParameter(
-		'requestOptions.maxRateLimitWait',
-		DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
-	) as number;
+	if (problem) throw new NodeOperationError(ctx.getNode(), problem.message, { description: problem.fix, ...itemOf(ctx) });
+	const baseUrl = normalizeBaseUrl(credentials.baseUrl);
+	// One gate per key and base URL, found by a hash: the key itself is never kept.
+	const fingerprint = createHash('sha256').update(`${baseUrl}\n${String(credentials.apiKey).trim()}`).digest('hex');
+	const resource = wording?.resource ?? String(readParameter(ctx, 'resource', ''));
+	const operation = wording?.operation ?? String(readParameter(ctx, 'operation', ''));
+	const maxWaitSeconds = Math.max(
+		0,
+		Number(
+			wording?.maxRateLimitWaitSeconds ??
+				readParameter(ctx, 'requestOptions.maxRateLimitWait', DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS),
+		) || 0,
+	);
 	return {
+		ctx,
 		gate: rateGateFor(fingerprint),
+		baseUrl,
+		apiOrigin: allowedOrigin(credentials.baseUrl),
+		signal: cancelSignalOf(ctx),
+		maxWaitSeconds,
 		context: {
 			resource,
 			operation,
@@ -74,21 +139,266 @@ export async function prepareRequestScope(
 	};
 }
 
-/** Thrown inside a request attempt when the API answered with a non-2xx status. */
-class FailedAnswer extends Error {
-	constructor(
-		readonly failure: ApiFailure,
-		readonly headers: IDataObject | undefined,
-	) {
-		super(`HTTP ${failure.status}`);
+function readParameter(ctx: TransportContext, name: string, fallback: unknown): unknown {
+	try {
+		return ctx.getNodeParameter(name, fallback as never) ?? fallback;
+	} catch {
+		return fallback;
 	}
 }
 
-function failedAnswer(response: IN8nHttpFullResponse): FailedAnswer {
-	return new FailedAnswer(readApiFailure(response), response.headers);
+/** The execution's cancel signal, where this n8n version and context have one. */
+function cancelSignalOf(ctx: TransportContext): AbortSignal | undefined {
+	const withSignal = ctx as { getExecutionCancelSignal?: () => AbortSignal | undefined };
+	return typeof withSignal.getExecutionCancelSignal === 'function' ? withSignal.getExecutionCancelSignal() : undefined;
 }
 
-const NETWORK_CODES = new Set([
+function itemOf(ctx: TransportContext): { itemIndex?: number } {
+	const withItem = ctx as { getItemIndex?: () => number };
+	return typeof withItem.getItemIndex === 'function' ? { itemIndex: withItem.getItemIndex() } : {};
+}
+
+function isIdempotent(method: IHttpRequestMethods | undefined): boolean {
+	return (method ?? 'GET').toUpperCase() !== 'POST';
+}
+
+/** Stands for an attempt that got no HTTP answer, so the loop treats every attempt alike. */
+type NoAnswer = IN8nHttpFullResponse & { statusCode: 0; transportCode?: string };
+
+/** The loop that applies REQUEST_POLICY. */
+async function sendWithPolicy(session: Session, request: IHttpRequestOptions): Promise<IN8nHttpFullResponse> {
+	const { gate, ctx } = session;
+	const idempotent = isIdempotent(request.method);
+	const startedAt = systemClock.now();
+	const waitBudgetEndsAt = startedAt + session.maxWaitSeconds * 1000;
+	let backoffs = 0;
+	let earlierAttemptMayHaveArrived = false;
+	for (;;) {
+		throwIfCancelled(session);
+		const ticket = await acquireTurn(session, waitBudgetEndsAt, startedAt);
+		let response: IN8nHttpFullResponse;
+		try {
+			response = await sendToApi(session, request);
+		} catch (error) {
+			gate.release(ticket, undefined);
+			throwIfCancelled(session);
+			if (!isNoAnswer(error)) throw asNodeError(ctx.getNode(), error, itemOf(ctx).itemIndex);
+			response = { statusCode: 0, headers: {}, body: undefined, transportCode: transportCode(error) } as NoAnswer;
+		}
+		if (response.statusCode !== 0) {
+			gate.release(ticket, { status: response.statusCode, headers: response.headers as IDataObject });
+		}
+		if (response.statusCode >= 300 && response.statusCode < 400) return await followRedirects(session, request, response);
+		if (response.statusCode >= 200 && response.statusCode < 300) return response;
+		if (isGoneOnRepeat(request, response, earlierAttemptMayHaveArrived)) return { ...response, statusCode: 204, body: '' };
+		const failure: ApiFailure =
+			response.statusCode === 0
+				? { status: 0, transportCode: (response as NoAnswer).transportCode }
+				: readApiFailure(response);
+		const outcome = classify(failure);
+		const reaction = REQUEST_POLICY[outcome][idempotent ? 'idempotent' : 'post'];
+		if (reaction === 'wait, send again') {
+			// The API's word on when the key may send again holds for every request with it.
+			const waitSeconds = failure.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS;
+			gate.closeFor(waitSeconds);
+			if (systemClock.now() + waitSeconds * 1000 <= waitBudgetEndsAt) continue;
+		} else if (reaction === 'back off, send again' && backoffs < SERVER_RETRY_DELAYS_MS.length) {
+			const delay =
+				failure.retryAfterSeconds !== undefined
+					? Math.min(failure.retryAfterSeconds * 1000, MAX_SERVER_RETRY_AFTER_MS)
+					: SERVER_RETRY_DELAYS_MS[backoffs];
+			backoffs++;
+			earlierAttemptMayHaveArrived = true;
+			await waitCancellably(session, delay);
+			continue;
+		}
+		const waitedSeconds = (systemClock.now() - startedAt) / 1000;
+		throw new JustFlowItApiError(ctx.getNode(), failure, { ...session.context, waitedSeconds }, itemOf(ctx).itemIndex);
+	}
+}
+
+function classify(failure: ApiFailure): Outcome {
+	if (failure.code === 'quota_exceeded') return 'quotaUsedUp';
+	if (failure.status === 429) return 'rateLimited';
+	if (failure.status === 0) return 'noAnswer';
+	if (failure.status >= 500) return 'serverError';
+	return 'otherRefusal';
+}
+
+/**
+ * A DELETE answered 404 after an earlier attempt got a 5xx or no answer: that attempt went
+ * through and only its answer was lost. A 404 after 429s is a real 404 (a 429 deletes nothing).
+ */
+function isGoneOnRepeat(
+	request: IHttpRequestOptions,
+	response: IN8nHttpFullResponse,
+	earlierAttemptMayHaveArrived: boolean,
+): boolean {
+	return (request.method ?? 'GET').toUpperCase() === 'DELETE' && response.statusCode === 404 && earlierAttemptMayHaveArrived;
+}
+
+/** Waits for the key's rate gate, within what is left of the request's wait budget. */
+async function acquireTurn(session: Session, waitBudgetEndsAt: number, startedAt: number): Promise<number> {
+	try {
+		return await session.gate.acquire({
+			maxWaitMs: Math.max(0, waitBudgetEndsAt - systemClock.now()),
+			signal: session.signal,
+		});
+	} catch (error) {
+		throwIfCancelled(session);
+		if (!(error instanceof RateGateTimeout)) throw asNodeError(session.ctx.getNode(), error, itemOf(session.ctx).itemIndex);
+		const waited = Math.round((systemClock.now() - startedAt) / 1000);
+		throw new NodeOperationError(session.ctx.getNode(), 'The node ran out of time waiting for a turn under the Just Flow It rate limit', {
+			description: `Just Flow It allows a limited number of requests per minute for each key, and other requests with the same key used them up. The node waited ${waited} seconds of the ${session.maxWaitSeconds} it may wait (${MAX_WAIT_SETTING}). Raise that setting, or process fewer items per run.`,
+			...itemOf(session.ctx),
+		});
+	}
+}
+
+async function waitCancellably(session: Session, ms: number): Promise<void> {
+	try {
+		await systemClock.sleep(ms, session.signal);
+	} finally {
+		throwIfCancelled(session);
+	}
+}
+
+function throwIfCancelled(session: Session): void {
+	if (!session.signal?.aborted) return;
+	throw new NodeOperationError(session.ctx.getNode(), 'The execution was cancelled', {
+		description: 'The request to Just Flow It was stopped because the execution was cancelled.',
+		...itemOf(session.ctx),
+	});
+}
+
+/** Common options of every hop: redirects and status handling are ours, not the HTTP client's. */
+function hopOptions(session: Session, request: IHttpRequestOptions): IHttpRequestOptions {
+	return {
+		...request,
+		timeout: request.timeout ?? DEFAULT_TIMEOUT_MS,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		disableFollowRedirect: true,
+		...(session.signal ? { abortSignal: session.signal } : {}),
+	};
+}
+
+/** One request to the API's own origin, with the key (the credential refuses any other origin). */
+async function sendToApi(session: Session, request: IHttpRequestOptions): Promise<IN8nHttpFullResponse> {
+	return (await session.ctx.helpers.httpRequestWithAuthentication.call(
+		session.ctx,
+		CREDENTIAL_TYPE,
+		hopOptions(session, request),
+	)) as IN8nHttpFullResponse;
+}
+
+/** The absolute URL a request goes to. */
+function targetUrl(request: IHttpRequestOptions, baseUrl: string): URL {
+	const url = String(request.url ?? '');
+	if (/^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//')) return new URL(url, baseUrl);
+	return new URL(`${(request.baseURL ?? baseUrl).replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`);
+}
+
+/**
+ * Follows redirects here rather than in n8n's HTTP client: n8n 1.85 to 1.123.2x copy the
+ * Authorization header onto a redirect to another origin whatever the request says. A hop to
+ * the API's origin goes with the key; any other origin gets a plain request with no credential.
+ */
+async function followRedirects(
+	session: Session,
+	request: IHttpRequestOptions,
+	first: IN8nHttpFullResponse,
+): Promise<IN8nHttpFullResponse> {
+	let response = first;
+	let from = targetUrl(request, session.baseUrl);
+	for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
+		const location = headerValue(response.headers as IDataObject, 'location');
+		if (!location) return response;
+		const next = new URL(location, from);
+		// 303, and 301/302 after a POST, turn into a GET without a body (as browsers and axios do).
+		const keepsMethod = response.statusCode === 307 || response.statusCode === 308;
+		const method = keepsMethod ? request.method : 'GET';
+		const hopRequest: IHttpRequestOptions = {
+			...request,
+			method,
+			url: next.href,
+			baseURL: undefined,
+			qs: undefined,
+			...(keepsMethod ? {} : { body: undefined }),
+		};
+		throwIfCancelled(session);
+		if (next.origin === session.apiOrigin) {
+			response = await sendToApi(session, hopRequest);
+		} else {
+			response = await sendToForeignHost(session, hopRequest, next);
+		}
+		if (response.statusCode < 300 || response.statusCode >= 400) {
+			if (response.statusCode >= 400) throw foreignOrApiFailure(session, response, next);
+			return response;
+		}
+		from = next;
+	}
+	throw new NodeOperationError(session.ctx.getNode(), 'Just Flow It redirected the request too many times', {
+		description: `The node followed ${MAX_REDIRECTS} redirects and stopped. Try again later.`,
+		...itemOf(session.ctx),
+	});
+}
+
+/** A request to a host that is not the API: no credential, only what the hop needs. */
+async function sendToForeignHost(session: Session, request: IHttpRequestOptions, url: URL): Promise<IN8nHttpFullResponse> {
+	const plain: IHttpRequestOptions = {
+		method: request.method,
+		url: url.href,
+		encoding: request.encoding,
+		json: request.json,
+		headers: { Accept: headerValue(request.headers, 'accept') ?? '*/*' },
+		timeout: request.timeout,
+		proxy: request.proxy,
+		skipSslCertificateValidation: request.skipSslCertificateValidation,
+	};
+	let noAnswer: unknown;
+	try {
+		return (await session.ctx.helpers.httpRequest(hopOptions(session, plain))) as IN8nHttpFullResponse;
+	} catch (error) {
+		throwIfCancelled(session);
+		if (!isNoAnswer(error)) throw asNodeError(session.ctx.getNode(), error, itemOf(session.ctx).itemIndex);
+		noAnswer = error;
+	}
+	throw new JustFlowItApiError(
+		session.ctx.getNode(),
+		{ status: 0, transportCode: transportCode(noAnswer), foreignHost: url.host },
+		session.context,
+		itemOf(session.ctx).itemIndex,
+	);
+}
+
+function foreignOrApiFailure(session: Session, response: IN8nHttpFullResponse, url: URL): JustFlowItApiError {
+	const failure = readApiFailure(response);
+	if (url.origin !== session.apiOrigin) failure.foreignHost = url.host;
+	return new JustFlowItApiError(session.ctx.getNode(), failure, session.context, itemOf(session.ctx).itemIndex);
+}
+
+/**
+ * Downloads a file from a link the API handed out (`image_url`, a JSON `url`): with the key
+ * when the link is on the API's origin (through the whole policy), without it anywhere else.
+ */
+export async function downloadLink(
+	ctx: TransportContext,
+	link: string,
+	request: Omit<IHttpRequestOptions, 'url'>,
+	wording?: ApiWording,
+): Promise<IN8nHttpFullResponse> {
+	const session = await openSession(ctx, 'GET', wording);
+	const url = new URL(link, `${session.baseUrl}/`);
+	const options: IHttpRequestOptions = { ...request, method: 'GET', url: url.href };
+	if (url.origin === session.apiOrigin) return await sendWithPolicy(session, options);
+	const response = await sendToForeignHost(session, options, url);
+	if (response.statusCode >= 300 && response.statusCode < 400) return await followRedirects(session, options, response);
+	if (response.statusCode >= 400) throw foreignOrApiFailure(session, response, url);
+	return response;
+}
+
+const NO_ANSWER_CODES = new Set([
 	'ECONNRESET',
 	'ECONNREFUSED',
 	'ECONNABORTED',
@@ -98,166 +408,38 @@ const NETWORK_CODES = new Set([
 	'EAI_AGAIN',
 	'ENOTFOUND',
 	'EHOSTUNREACH',
-	'ERR_BAD_RESPONSE',
+	'ENETUNREACH',
 	'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 
-/** Whether an error means that no answer arrived (as opposed to a bug or a bad parameter). */
-function isTransportError(error: unknown): boolean {
-	let current = error as { code?: unknown; cause?: unknown; isAxiosError?: unknown; message?: unknown } | undefined;
-	for (let depth = 0; current && depth < 4; depth++) {
-		if (current.isAxiosError === true) return true;
-		if (typeof current.code === 'string' && NETWORK_CODES.has(current.code)) return true;
-		if (/socket hang up|timeout of \d+ms exceeded|aborted/i.test(String(current.message ?? ''))) return true;
+/** The error's chain: n8n wraps the HTTP client's error (NodeApiError → cause → AxiosError). */
+function errorChain(error: unknown): Array<{ code?: unknown; message?: unknown; cause?: unknown }> {
+	const chain: Array<{ code?: unknown; message?: unknown; cause?: unknown }> = [];
+	let current = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+	for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+		chain.push(current);
 		current = current.cause as typeof current;
 	}
-	return false;
+	return chain;
 }
 
-/** A request attempt: it calls `answered` with the response headers as soon as the answer is in. */
-type Attempt<T> = (answered: (headers: IDataObject | undefined) => void) => Promise<T>;
-
 /**
- * Sends one request with the node's retry policy and returns what `attempt` returned:
- * - 429 rate_limit_exceeded: close the key's gate for Retry-After, then send again, for any method,
- *   until the node option "Max Wait on Rate Limit" would be exceeded;
- * - 5xx or no answer: send again with backoff, but only when the request is not a POST (a POST
- *   could create a duplicate or spend generation quota twice);
- * - anything else: a JustFlowItApiError with the API's code, param and request id.
+ * Whether no HTTP answer arrived (connection refused, dropped or timed out). Anything else thrown
+ * while sending — a cancel, a refused credential, a bug — is not a network fault and is never
+ * retried.
  */
-export async function sendWithRetries<T>(
-	ctx: IExecuteSingleFunctions,
-	scope: RequestScope,
-	attempt: Attempt<T>,
-): Promise<T> {
-	const { gate, context } = scope;
-	const maxWait = context.maxWaitSeconds ?? DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS;
-	let waitedSeconds = 0;
-	let serverRetries = 0;
-	let attempts = 0;
-	for (;;) {
-		const ticket = await gate.acquire();
-		attempts++;
-		let released = false;
-		const answered = (headers: IDataObject | undefined) => {
-			if (released) return;
-			released = true;
-			gate.release(ticket, headers);
-		};
-		let failure: ApiFailure;
-		try {
-			const result = await attempt(answered);
-			answered(undefined);
-			return result;
-		} catch (error) {
-			answered(error instanceof FailedAnswer ? error.headers : undefined);
-			if (error instanceof FailedAnswer) failure = error.failure;
-			else if (!(error instanceof JustFlowItApiError) && isTransportError(error)) failure = transportFailure(error);
-			else throw asNodeError(ctx.getNode(), error, ctx.getItemIndex());
-		}
-		if (isRateLimited(failure)) {
-			const wait = failure.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS;
-			if (waitedSeconds + wait <= maxWait) {
-				gate.closeFor(wait);
-				waitedSeconds += wait;
-				continue;
-			}
-		}
-		const retryable = failure.status === 0 || failure.status >= 500;
-		if (retryable && !context.isPost && serverRetries < SERVER_RETRY_DELAYS_MS.length) {
-			const delay =
-				failure.retryAfterSeconds !== undefined
-					? Math.min(failure.retryAfterSeconds * 1000, 30_000)
-					: SERVER_RETRY_DELAYS_MS[serverRetries];
-			serverRetries++;
-			await sleep(delay);
-			continue;
-		}
-		throw new JustFlowItApiError(ctx.getNode(), failure, { ...context, waitedSeconds, attempts }, ctx.getItemIndex());
+function isNoAnswer(error: unknown): boolean {
+	return errorChain(error).some(
+		(link) =>
+			(typeof link.code === 'string' && NO_ANSWER_CODES.has(link.code)) ||
+			/socket hang up|timeout of \d+ms exceeded/i.test(String(link.message ?? '')),
+	);
+}
+
+function transportCode(error: unknown): string | undefined {
+	for (const link of errorChain(error)) {
+		if (typeof link.code === 'string' && NO_ANSWER_CODES.has(link.code)) return link.code;
+		if (/timeout/i.test(String(link.message ?? ''))) return 'ETIMEDOUT';
 	}
-}
-
-/** The hook that lets the current attempt read the answer before the operation's postReceive. */
-interface AnswerHook {
-	onAnswer: (headers: IDataObject | undefined) => void;
-}
-
-const answerHooks = new WeakMap<object, AnswerHook>();
-
-/**
- * Puts a first postReceive step in front of the operation's own: it reports the answer's
- * rate-limit headers and turns a non-2xx status into a FailedAnswer. RoutingNode runs the
- * postReceive steps of the request data it built (not of the copy handed to
- * makeRoutingRequest), so the step goes into that list once, and reads the current attempt
- * from the hook.
- */
-function answerHookFor(requestData: DeclarativeRestApiSettings.ResultOptions): AnswerHook {
-	const steps = requestData.postReceive;
-	let hook = answerHooks.get(steps);
-	if (!hook) {
-		const created: AnswerHook = { onAnswer: () => {} };
-		const readAnswer = async function (
-			this: IExecuteSingleFunctions,
-			items: INodeExecutionData[],
-			response: IN8nHttpFullResponse,
-		): Promise<INodeExecutionData[]> {
-			created.onAnswer(response.headers);
-			if (response.statusCode >= 400) throw failedAnswer(response);
-			return items;
-		};
-		steps.unshift({ data: { parameterValue: undefined }, actions: [readAnswer] });
-		answerHooks.set(steps, created);
-		hook = created;
-	}
-	return hook;
-}
-
-/**
- * One routed request (built by n8n's RoutingNode from the node's routing) with the retry policy.
- * `makeRoutingRequest` applies the credential and then the operation's postReceive steps.
- */
-export async function sendRoutedRequest(
-	ctx: IExecutePaginationFunctions,
-	scope: RequestScope,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-): Promise<INodeExecutionData[]> {
-	const hook = answerHookFor(requestData);
-	return await sendWithRetries(ctx, scope, async (answered) => {
-		hook.onAnswer = answered;
-		return await ctx.makeRoutingRequest.call(ctx, {
-			...requestData,
-			options: { ...requestData.options, qs: { ...requestData.options.qs } },
-		});
-	});
-}
-
-/** The API's base URL as configured in the credential. */
-export async function apiBaseUrl(ctx: IExecuteSingleFunctions): Promise<string> {
-	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
-	return normalizeBaseUrl(credentials.baseUrl);
-}
-
-/**
- * A request the node makes itself (polling, name look-ups, downloads), with the credential and
- * the same retry policy. Returns the full response of a 2xx answer.
- */
-export async function apiRequest(
-	ctx: IExecuteSingleFunctions,
-	scope: RequestScope,
-	options: Omit<IHttpRequestOptions, 'baseURL'>,
-): Promise<IN8nHttpFullResponse> {
-	const baseURL = await apiBaseUrl(ctx);
-	const requestScope = { ...scope, context: { ...scope.context, isPost: (options.method ?? 'GET') === 'POST' } };
-	return await sendWithRetries(ctx, requestScope, async (answered) => {
-		const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
-			json: true,
-			...options,
-			baseURL,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-		})) as IN8nHttpFullResponse;
-		answered(response.headers);
-		if (response.statusCode >= 400) throw failedAnswer(response);
-		return response;
-	});
+	return undefined;
 }
