@@ -11,7 +11,9 @@
  *   3. pick a diagram in "From List" by SEARCHING for one that is not among the newest 100
  *      (155 diagrams seeded; the one searched for is the oldest);
  *   4. run Render → Image and see the PNG in the binary panel;
- *   5. run it on a diagram that does not exist and read the error.
+ *   5. run it on a diagram that does not exist and read the error;
+ *   6. read the node's subtitle on the canvas; switch it to Diagram → Update and find
+ *      "Top Level (No Folder)" first in Update Fields → Folder, which sends folder_id null.
  *
  * Each step writes a screenshot to test/browser/screenshots/<run>/ (gitignored); the folder is
  * printed at the end. Chromium reaches 127.0.0.1 only (host resolver rules + a dead proxy), and
@@ -85,19 +87,27 @@ async function waitForText(selector, text, timeout = STEP_TIMEOUT_MS) {
 	}
 }
 
-/** Clicks the visible element matching `selector` whose text is exactly `text`. */
-async function clickText(selector, text) {
+/** Clicks the visible element matching `selector` whose text (or its first line) is exactly `text`. */
+async function clickText(selector, text, { firstLine = false } = {}) {
 	await waitForText(selector, text);
 	const clicked = await page.$$eval(
 		selector,
-		(els, t) => {
-			const hit = els.find((el) => el.offsetParent !== null && el.innerText.trim() === t);
+		(els, t, first) => {
+			const label = (el) => (first ? el.innerText.split('\n')[0] : el.innerText).trim();
+			const hit = els.find((el) => el.offsetParent !== null && label(el) === t);
 			if (hit) hit.click();
 			return Boolean(hit);
 		},
 		text,
+		firstLine,
 	);
 	if (!clicked) throw new Error(`no visible ${selector} reads exactly "${text}"`);
+}
+
+/** Opens the options parameter `name` and picks the option titled `title` (its first line). */
+async function pickOption(name, title) {
+	await page.click(sel(`parameter-input-${name}`));
+	await clickText(sel('parameter-input-item'), title, { firstLine: true });
 }
 
 /**
@@ -167,6 +177,7 @@ beforeAll(async () => {
 	// The diagram searched for is the OLDEST of 155: the first page (newest 100) does not hold it.
 	invoice = fake.seedDiagram({ key: LIVE_KEY, name: 'Invoice approval' });
 	fake.seedDiagrams(154, { key: LIVE_KEY, namePrefix: 'Process' });
+	fake.seedFolder({ key: LIVE_KEY, name: 'Finance' });
 
 	server = await startN8nServer(handle, install, { logFile: path.join(work, 'n8n.log') });
 	const authCookie = await setUpOwner(server.base, OWNER);
@@ -331,5 +342,45 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 		expect(subtitle).not.toContain('image: render');
 		await screenshot('canvas-subtitle');
 		expect(outsideResponses).toEqual([]);
+	});
+
+	it('offers "Top Level (No Folder)" first in Update Fields → Folder, which moves the diagram to the top level', async () => {
+		const node = `${sel('canvas-node')}[data-node-type="n8n-nodes-justflowit.justFlowIt"]`;
+		await page.waitForSelector(node, { visible: true });
+		await page.click(node, { count: 2 });
+		await page.waitForSelector(sel('ndv'), { visible: true });
+		await pickOption('resource', 'Diagram');
+		await pickOption('operation', 'Update');
+		await page.click(sel('collection-parameter-add'));
+		await clickText(sel('collection-parameter-option'), 'Folder');
+		const folder = sel('resource-locator-folderId');
+		await page.click(`${folder} ${sel('rlc-input')}`);
+		await waitForText(sel('rlc-item'), 'Finance');
+		const entries = await page.$$eval(sel('rlc-item'), (els) => els.filter((el) => el.offsetParent).map((el) => el.innerText.trim()));
+		expect(entries).toEqual(['Top Level (No Folder)', 'Finance']);
+		await screenshot('update-folder-top-level-entry');
+		await clickText(sel('rlc-item'), 'Top Level (No Folder)');
+
+		const diagram = sel('resource-locator-diagramId');
+		const mode = await page.$eval(`${diagram} ${sel('rlc-mode-selector')} input`, (el) => el.value);
+		if (mode !== 'From list') {
+			await page.click(`${diagram} ${sel('rlc-mode-selector')}`);
+			await (await page.waitForSelector(sel('mode-list'), { visible: true })).click();
+		}
+		await page.click(`${diagram} ${sel('rlc-input')}`);
+		await page.waitForSelector(sel('rlc-search'), { visible: true });
+		await page.type(sel('rlc-search'), 'Invoice');
+		await clickText(sel('rlc-item'), 'Invoice approval');
+		await page.click(sel('node-execute-button'));
+		await waitForApiRequest((r) => r.method === 'PATCH', 'the PATCH of the diagram');
+		const patch = fake.requests.find((r) => r.method === 'PATCH');
+		expect(patch).toMatchObject({ path: `/api/v1/diagrams/${invoice.id}`, json: { folder_id: null }, status: 200 });
+		await page.waitForSelector(sel('node-run-status-success'), { visible: true });
+		await screenshot('update-moved-to-top-level');
+
+		await page.click(sel('ndv-close-button'));
+		await page.waitForSelector(sel('ndv'), { hidden: true });
+		await waitForText(node, 'Update Diagram');
+		await screenshot('canvas-subtitle-update');
 	});
 });
