@@ -38,7 +38,7 @@ const { startFakeServer, LIVE_KEY } = require('../fake/server');
 /** Longest a single wait for the editor may take (a step that needs the API included). */
 const STEP_TIMEOUT_MS = 45 * 1000;
 /** Pause after typing into a field, for n8n's input debounce (see typeInto). */
-const INPUT_SETTLE_MS = 700;
+const INPUT_SETTLE_MS = 1000;
 const OWNER = { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'Browser-Test-Passw0rd' };
 const WRONG_KEY = 'jfi_sk_live_NotARealKeyNotARealKey00';
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
