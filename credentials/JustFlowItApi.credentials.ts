@@ -9,6 +9,7 @@ import type {
 } from 'n8n-workflow';
 
 import {
+	BASE_URL_EXPRESSION,
 	DEFAULT_BASE_URL,
 	allowedOrigin,
 	findCredentialProblem,
@@ -104,7 +105,7 @@ export class JustFlowItApi implements ICredentialType {
 	 */
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{ ($credentials.baseUrl || "' + DEFAULT_BASE_URL + '").trim().replace(/\\/+$/, "") }}',
+			baseURL: BASE_URL_EXPRESSION,
 			url: '/diagrams',
 			qs: { limit: 1 },
 			json: true,

@@ -28,11 +28,17 @@ export function isLoopbackHost(hostname: string): boolean {
 	return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
-/** The configured base URL without trailing slashes; the default when the field is empty. */
+/**
+ * The base URL as used: trimmed, the default when empty, without trailing slashes. This is the
+ * one rule; BASE_URL_EXPRESSION states it for the credential's declarative test request.
+ */
 export function normalizeBaseUrl(baseUrl: unknown): string {
 	const text = typeof baseUrl === 'string' ? baseUrl.trim() : '';
 	return (text || DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
+
+/** `normalizeBaseUrl` as an n8n expression, for declarative requests (the credential test). */
+export const BASE_URL_EXPRESSION = `={{ (String($credentials.baseUrl || "").trim() || "${DEFAULT_BASE_URL}").replace(/\\/+$/, "") }}`;
 
 function environmentOf(value: unknown): JustFlowItEnvironment {
 	return value === 'staging' ? 'staging' : 'production';
@@ -105,10 +111,13 @@ export function allowedOrigin(baseUrl: unknown): string {
 	return new URL(normalizeBaseUrl(baseUrl)).origin;
 }
 
-/** The origin of a request as axios would build it from `url` and `baseURL`. */
+/**
+ * The origin of a request as axios would build it from `url` and `baseURL`: axios takes a URL
+ * with a scheme, or a protocol-relative `//host/…`, as absolute and ignores `baseURL` for it.
+ */
 export function requestOrigin(url: string | undefined, baseURL: string | undefined): string | undefined {
 	try {
-		if (url && /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new URL(url).origin;
+		if (url && /^([a-z][a-z0-9+.-]*:)?\/\//i.test(url)) return new URL(url, baseURL || 'https://base.invalid').origin;
 		if (baseURL) return new URL(baseURL).origin;
 	} catch {
 		return undefined;

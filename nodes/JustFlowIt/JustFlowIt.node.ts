@@ -1,7 +1,6 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { DEFAULT_BASE_URL } from '../../credentials/credentialSettings';
 import { diagramFields, diagramOperations } from './resources/diagram';
 import { folderFields, folderOperations } from './resources/folder';
 import { generateFields, generateOperations } from './resources/generate';
@@ -26,8 +25,9 @@ export class JustFlowIt implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'justFlowItApi', required: true }],
+		// No baseURL here: the transport puts the credential's Base URL on every request
+		// (normalizeBaseUrl), the one place it is read.
 		requestDefaults: {
-			baseURL: `={{ ($credentials.baseUrl || "${DEFAULT_BASE_URL}").trim().replace(/\\/+$/, "") }}`,
 			headers: { Accept: 'application/json' },
 			json: true,
 			ignoreHttpStatusErrors: true,

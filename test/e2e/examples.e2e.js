@@ -141,7 +141,7 @@ test('form submission → Generate (wait) → the PNG, ready to send on', async 
 		format: 'png',
 		theme: 'light',
 	});
-	expect(lines[lines.length - 1]).toBe(`GET /diagrams/${generated.json.diagram_id}/image?theme=light&format=png`);
+	expect(lines[lines.length - 1]).toBe(`GET /diagrams/${generated.json.diagram_id}/image?format=png&theme=light`);
 	expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${TEST_KEY}`)).toBe(true);
 });
 

@@ -20,6 +20,9 @@ const { envelope, DEFAULT_CODE_BY_STATUS, DEFAULT_MESSAGE_BY_STATUS } = require(
  *   (e.g. `{'X-Request-Id': null}`)
  * @property {'respond'|'destroy'|'hang'} [action] 'destroy' drops the socket, 'hang' never answers (until close)
  * @property {number} [delayMs]      wait this long before responding (action 'respond')
+ * @property {Record<string, string|RegExp|boolean>} [query] only requests whose query matches: a
+ *   string exactly, a RegExp by test, `true` = present, `false` = absent (e.g. `{cursor: true}`
+ *   fails a later page of a list and not the first)
  */
 
 /**
@@ -33,6 +36,18 @@ function normalisePath(path) {
   if (path === undefined || path instanceof RegExp) return path;
   if (typeof path !== 'string') throw new TypeError('injectFailure: path must be a string or RegExp');
   return path.startsWith('/api/') ? path : '/api/v1' + (path.startsWith('/') ? path : '/' + path);
+}
+
+/** True when every key of `pattern` matches the request's query (see FailureSpec.query). */
+function queryMatches(pattern, query) {
+  if (!pattern) return true;
+  return Object.entries(pattern).every(([key, expected]) => {
+    const actual = query?.[key];
+    if (expected === true) return actual !== undefined;
+    if (expected === false) return actual === undefined;
+    if (expected instanceof RegExp) return actual !== undefined && expected.test(String(actual));
+    return actual === String(expected);
+  });
 }
 
 /**
@@ -78,10 +93,12 @@ class FailureInjector {
 
   /**
    * Take the first matching failure for a request (consuming one use), or null.
-   * @param {string} method @param {string} path
+   * @param {string} method @param {string} path @param {Record<string, string>} [query]
    */
-  take(method, path) {
-    const entry = this.queue.find((e) => (!e.method || e.method === method) && pathMatches(e.path, path));
+  take(method, path, query) {
+    const entry = this.queue.find(
+      (e) => (!e.method || e.method === method) && pathMatches(e.path, path) && queryMatches(e.query, query),
+    );
     if (!entry) return null;
     entry.left--;
     if (entry.left <= 0) this.queue = this.queue.filter((e) => e !== entry);

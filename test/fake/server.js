@@ -382,7 +382,7 @@ class FakeServer {
       const body = await readBody(req, this.settings.maxBodyBytes);
       entry.body = body.text;
       if (body.json !== undefined) entry.json = body.json;
-      const failure = this.failures.take(method, path);
+      const failure = this.failures.take(method, path, query);
       if (failure) return this.applyFailure(failure, req, res, entry);
       /** @type {Record<string,string>} */
       const rateHeaders = {};

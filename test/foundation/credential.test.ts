@@ -47,7 +47,7 @@ describe('credential justFlowItApi', () => {
 		);
 	});
 
-	it("authenticate() never puts the key on a request to another origin", async () => {
+	it('authenticate() never puts the key on a request to another origin, protocol-relative //host included', async () => {
 		const authenticate = credentialType.authenticate as (
 			c: Record<string, unknown>,
 			r: IHttpRequestOptions,
@@ -57,6 +57,11 @@ describe('credential justFlowItApi', () => {
 		expect(own.headers?.Authorization).toBe(`Bearer ${TEST_KEY}`);
 		expect(own.sendCredentialsOnCrossOriginRedirect).toBe(false);
 		await expect(authenticate(credentials, { url: `${fake.imageOrigin}/x.png` })).rejects.toThrow(
+			/Refused to send the Just Flow It key/,
+		);
+		// axios takes "//host/…" as absolute and ignores baseURL: it must count as that host.
+		const protocolRelative = `//${new URL(fake.imageOrigin).host}/x.png`;
+		await expect(authenticate(credentials, { url: protocolRelative, baseURL: fake.baseUrl })).rejects.toThrow(
 			/Refused to send the Just Flow It key/,
 		);
 	});

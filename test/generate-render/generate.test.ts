@@ -89,11 +89,13 @@ describe('Generate → Create', () => {
 		expect(result.items[0].json.status).toBe('succeeded');
 	});
 
-	it('fails with the API reason and the generation id', async () => {
+	it('fails with the API reason and the generation id, giving the advice once', async () => {
 		const result = await run(fake, generate({ prompt: 'Draw nothing [fail]' }));
-		expect(result.error?.message).toMatch(/^Just Flow It could not generate the diagram: /);
+		expect(result.error?.message).toBe(
+			'Just Flow It could not generate the diagram: The diagram could not be generated from this prompt. Try rephrasing it.',
+		);
 		const generationId = fake.requests[1].path.split('/').pop();
-		expect(result.error?.description).toContain(`Generation ID: ${generationId}`);
+		expect(result.error?.description).toBe(`Generation ID: ${generationId}. Code: generation_failed.`);
 	});
 
 	it('gives a failed generation as an error item paired with its input under continue-on-fail', async () => {

@@ -20,6 +20,7 @@ const {
 	ExecutionLifecycleHooks,
 	LoadOptionsContext,
 	PackageDirectoryLoader,
+	RoutingNode,
 	WorkflowExecute,
 } = require('n8n-core');
 
@@ -145,6 +146,29 @@ function deferred() {
 }
 
 /**
+ * A node type as n8n's server hands it to the engine. The server (packages/cli NodeTypes, with
+ * `shouldAssignExecuteMethod`) gives a declarative node an `execute` that runs RoutingNode in an
+ * ExecuteContext — the context that carries the execution's cancel signal. n8n-core alone would
+ * run it through `executeDeclarativeNodeInTest`, whose context has no cancel signal.
+ */
+const serverNodeTypes = new WeakMap();
+function asServerRunsIt(nodeType) {
+	const declarative =
+		nodeType && nodeType.description.requestDefaults !== undefined &&
+		!nodeType.execute && !nodeType.poll && !nodeType.trigger && !nodeType.webhook;
+	if (!declarative) return nodeType;
+	if (!serverNodeTypes.has(nodeType)) {
+		const wrapped = Object.create(nodeType);
+		wrapped.execute = async function () {
+			const routingNode = new RoutingNode(this, nodeType);
+			return (await routingNode.runNode()) ?? [];
+		};
+		serverNodeTypes.set(nodeType, wrapped);
+	}
+	return serverNodeTypes.get(nodeType);
+}
+
+/**
  * The workflow object n8n executes, with the package's node types (and `extraNodeTypes`, e.g.
  * n8n-nodes-base's HTTP Request node for the benchmarks, keyed by type name).
  */
@@ -152,7 +176,8 @@ async function buildWorkflow(nodes, connections, extraNodeTypes = {}) {
 	const nodeTypes = { ...(await loadPackage()).nodeTypes, ...extraNodeTypes };
 	const nodeTypesApi = {
 		getByName: (type) => nodeTypes[type],
-		getByNameAndVersion: (type, version) => NodeHelpers.getVersionedNodeType(nodeTypes[type], version),
+		getByNameAndVersion: (type, version) =>
+			asServerRunsIt(NodeHelpers.getVersionedNodeType(nodeTypes[type], version)),
 		getKnownTypes: () => ({}),
 	};
 	const workflowNodes = nodes.map((node, index) => ({
@@ -213,8 +238,10 @@ async function buildAdditionalData(credentials, hooks) {
  * @param {Array<object>} [args.input] items fed to nodes[0] (default: one empty item)
  * @param {object} args.credentials data of the justFlowItApi credential
  * @param {object} [args.extraNodeTypes] more node types by name (benchmarks)
+ * @param {Promise<unknown>} [args.cancelWhen] when it resolves, the execution is cancelled as the
+ *   editor's Stop button does (n8n aborts the execution's cancel signal)
  */
-async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], credentials, extraNodeTypes }) {
+async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], credentials, extraNodeTypes, cancelWhen }) {
 	const { workflow, workflowNodes } = await buildWorkflow(nodes, connections, extraNodeTypes);
 	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
 		id: 'test-workflow', name: 'test', nodes: workflowNodes, connections, active: false,
@@ -230,7 +257,9 @@ async function runWorkflow({ nodes, connections = {}, input = [{ json: {} }], cr
 	});
 	const execute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
 	try {
-		await execute.processRunExecutionData(workflow);
+		const execution = execute.processRunExecutionData(workflow);
+		if (cancelWhen) void cancelWhen.then(() => execution.cancel());
+		await execution;
 	} catch (error) {
 		// n8n refuses to start a workflow whose parameters have issues (as the editor shows them).
 		return { run: undefined, outputs: {}, error };
@@ -258,10 +287,10 @@ async function listSearch({ method, filter, paginationToken, parameters = {}, cr
 }
 
 /** Runs one Just Flow It node on `input` and returns its output items (or its error). */
-async function runNode({ parameters, input, credentials, onError, name = 'Just Flow It' }) {
+async function runNode({ parameters, input, credentials, onError, name = 'Just Flow It', cancelWhen }) {
 	const node = { name, parameters };
 	if (onError) node.onError = onError;
-	const result = await runWorkflow({ nodes: [node], input, credentials });
+	const result = await runWorkflow({ nodes: [node], input, credentials, cancelWhen });
 	return { items: result.outputs[name] ?? [], error: result.error, run: result.run };
 }
 

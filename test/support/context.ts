@@ -46,6 +46,7 @@ export interface FakeServer {
 	addKey(key: string, options?: IDataObject): void;
 	injectFailure(failure: IDataObject): void;
 	failNext(status: number, code?: string): void;
+	clearFailures(): void;
 	seedFolder(args: IDataObject): IDataObject;
 	seedDiagram(args: IDataObject): IDataObject;
 	seedDiagrams(count: number, args?: IDataObject): IDataObject[];
@@ -78,6 +79,8 @@ export async function run(
 		input?: INodeExecutionData[];
 		credentials?: Partial<JustFlowItCredentials>;
 		continueOnFail?: boolean;
+		/** Cancels the execution (as the editor's Stop button) when this resolves. */
+		cancelWhen?: Promise<unknown>;
 	} = {},
 ): Promise<RunResult> {
 	return (await engine.runNode({
@@ -85,6 +88,7 @@ export async function run(
 		input: options.input ?? [{ json: {} }],
 		credentials: credentialsFor(fake, options.credentials),
 		onError: options.continueOnFail ? 'continueRegularOutput' : undefined,
+		cancelWhen: options.cancelWhen,
 	})) as RunResult;
 }
 

@@ -3,7 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { binaryPropertyField, folderField, optionalTextField } from '../shared/descriptions';
 import { DEFAULT_GENERATION_TIMEOUT_SECONDS, downloadGeneratedImage, waitForGeneration } from '../shared/generation';
 import { requireId, requireText } from '../shared/validation';
-import { formatField, themeField } from './render';
+import { AS_API_VALUE, formatField, themeField } from './render';
 
 /**
  * Generate: a diagram from a process described in words. Each operation's request is declared on
@@ -25,7 +25,7 @@ export const generateOperations: INodeProperties[] = [
 			{
 				name: 'Create',
 				value: 'create',
-				action: 'Generate a diagram from text',
+				action: 'Generate a BPMN diagram from a process description',
 				description:
 					'Turn a process described in plain words into a saved BPMN diagram; by default waits for it and returns the image',
 				// body: prompt, and folder_id, format, name, theme (Options)
@@ -109,7 +109,7 @@ export const generateFields: INodeProperties[] = [
 				description: "The folder to save the diagram in; its AI context steers the generation. Empty: top level.",
 				bodyProperty: 'folder_id',
 			}),
-			{ ...formatField, routing: { send: { type: 'body', property: 'format' } } },
+			{ ...formatField, routing: { send: { type: 'body', property: 'format', value: AS_API_VALUE } } },
 			optionalTextField({
 				displayName: 'Name',
 				name: 'name',
@@ -117,7 +117,7 @@ export const generateFields: INodeProperties[] = [
 				placeholder: 'e.g. Employee onboarding',
 				description: 'Name of the new diagram. Empty: Just Flow It picks one.',
 			}),
-			{ ...themeField, routing: { send: { type: 'body', property: 'theme' } } },
+			{ ...themeField, routing: { send: { type: 'body', property: 'theme', value: AS_API_VALUE } } },
 			{
 				displayName: 'Generation Timeout (Seconds)',
 				name: 'timeout',

@@ -35,6 +35,12 @@ export const themeField: INodeProperties = {
 	description: 'Light or dark colours',
 };
 
+/**
+ * How Format and Theme go into a request: trimmed and lower-cased, because the API's values are
+ * case-sensitive and an expression or an AI agent may well give "Dark" or "PNG".
+ */
+export const AS_API_VALUE = '={{ String($value ?? "").trim().toLowerCase() }}';
+
 export const renderOperations: INodeProperties[] = [
 	{
 		displayName: 'Operation',
@@ -47,7 +53,7 @@ export const renderOperations: INodeProperties[] = [
 			{
 				name: 'Image',
 				value: 'image',
-				action: 'Render a diagram as an image',
+				action: 'Render a diagram as a PNG or SVG image',
 				description: 'Render a saved diagram as PNG or SVG, light or dark (binary output; uses no AI quota)',
 				routing: {
 					request: {
@@ -68,12 +74,12 @@ export const renderFields: INodeProperties[] = [
 	{
 		...formatField,
 		displayOptions: { show: show('image') },
-		routing: { send: { type: 'query', property: 'format' } },
+		routing: { send: { type: 'query', property: 'format', value: AS_API_VALUE } },
 	},
 	{
 		...themeField,
 		displayOptions: { show: show('image') },
-		routing: { send: { type: 'query', property: 'theme' } },
+		routing: { send: { type: 'query', property: 'theme', value: AS_API_VALUE } },
 	},
 	binaryPropertyField(show('image'), 'output'),
 	{

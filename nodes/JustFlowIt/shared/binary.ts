@@ -285,8 +285,8 @@ export async function imageFileItem(
 	response: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
 	const diagramId = readIdParameter(this, 'diagramId');
-	const format: ImageFormat = (this.getNodeParameter('format', 'png') as string) === 'svg' ? 'svg' : 'png';
-	const theme = this.getNodeParameter('theme', 'light') as string;
+	const format: ImageFormat = String(this.getNodeParameter('format', 'png')).trim().toLowerCase() === 'svg' ? 'svg' : 'png';
+	const theme = String(this.getNodeParameter('theme', 'light')).trim().toLowerCase();
 	const bytes = await imageFromAnswer(this, response, format);
 	const lookUp = (this.getNodeParameter('options.lookUpName', false) as boolean) === true;
 	const name =

@@ -86,8 +86,16 @@ export function bodyToObject(body: unknown): IDataObject | undefined {
 	}
 }
 
+/** Anything shaped like a Just Flow It secret key, e.g. echoed by a proxy's error page. */
+const SECRET_KEY_SHAPE = /jfi_sk_[a-z]+_[A-Za-z0-9]+/g;
+
+/** A text with every key-shaped string replaced, so an echoed key never reaches a message. */
+export function withoutSecrets(text: string): string {
+	return text.replace(SECRET_KEY_SHAPE, 'jfi_sk_…');
+}
+
 function excerpt(text: string): string | undefined {
-	const plain = text
+	const plain = withoutSecrets(text)
 		.replace(/<script[\s\S]*?<\/script>/gi, ' ')
 		.replace(/<style[\s\S]*?<\/style>/gi, ' ')
 		.replace(/<[^>]+>/g, ' ')
@@ -95,6 +103,10 @@ function excerpt(text: string): string | undefined {
 		.trim();
 	if (!plain) return undefined;
 	return plain.length > 160 ? `${plain.slice(0, 157)}…` : plain;
+}
+
+function optional<T>(change: (value: T) => T, value: T | undefined): T | undefined {
+	return value === undefined ? undefined : change(value);
 }
 
 function asString(value: unknown): string | undefined {
@@ -109,7 +121,7 @@ export function readApiFailure(response: IN8nHttpFullResponse): ApiFailure {
 		status: response.statusCode,
 		type: asString(error.type),
 		code: asString(error.code),
-		apiMessage: asString(error.message) ?? asString(envelope?.message),
+		apiMessage: optional(withoutSecrets, asString(error.message) ?? asString(envelope?.message)),
 		param: asString(error.param),
 		requestId: asString(envelope?.request_id) ?? headerValue(response.headers, 'x-request-id'),
 		retryAfterSeconds: parseRetryAfter(headerValue(response.headers, 'retry-after')),
@@ -236,9 +248,10 @@ function explain404(failure: ApiFailure, what: string): Explanation {
 			fix: 'Pick the folder from the list, or check its ID. Folders of another account or environment are not visible to this key.',
 		};
 	}
+	const list = what === 'generation' ? '' : ` (Get Many lists the ${what}s with their IDs)`;
 	return {
 		message: `The ${what} was not found`,
-		fix: `Check the ${what} ID. It may have been deleted, or belong to another account or environment (live and test keys see separate data).`,
+		fix: `Check the ${what} ID${list}. It may have been deleted, or belong to another account or environment (live and test keys see separate data).`,
 	};
 }
 
@@ -357,6 +370,9 @@ export function explainFailure(failure: ApiFailure, context: FailureContext): { 
 export class JustFlowItApiError extends NodeApiError {
 	readonly apiFailure: ApiFailure;
 
+	/** What to do about it: the first sentences of the description. */
+	readonly fix: string;
+
 	constructor(node: INode, failure: ApiFailure, context: FailureContext, itemIndex?: number) {
 		const { message, description } = explainFailure(failure, context);
 		const errorResponse: JsonObject = {
@@ -374,7 +390,28 @@ export class JustFlowItApiError extends NodeApiError {
 			itemIndex,
 		} as ConstructorParameters<typeof NodeApiError>[2]);
 		this.apiFailure = failure;
+		this.fix = sentence(explainByStatus(failure, context).fix);
 	}
+}
+
+/**
+ * Whether the node runs as an AI agent's tool: n8n derives that variant from `usableAsTool` as
+ * node type `<package>.justFlowItTool`. (The hooks of a declarative node get no
+ * `isToolExecution()`, and in n8n 2.41 the AI Agent v3 runs tools as ordinary nodes.)
+ */
+export function isToolNode(node: INode): boolean {
+	return typeof node.type === 'string' && node.type.endsWith('Tool');
+}
+
+/**
+ * As a tool, n8n hands the model only an error's message (n8n 2.41, AI Agent v3: `{ error:
+ * message }`), not its description. So there the message also says what to do about it.
+ */
+export function forToolUse<E extends NodeApiError | NodeOperationError>(node: INode, error: E): E {
+	if (!isToolNode(node)) return error;
+	const fix = error instanceof JustFlowItApiError ? error.fix : String(error.description ?? '').trim();
+	if (fix && !error.message.includes(fix)) error.message = `${sentence(error.message)} ${fix}`;
+	return error;
 }
 
 /** An error as n8n shows it: n8n's own errors pass through, anything else is wrapped. */

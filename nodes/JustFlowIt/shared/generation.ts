@@ -91,11 +91,13 @@ export async function waitForGeneration(
 	}
 	if (current.status === 'failed') {
 		const reason = (current.error ?? {}) as IDataObject;
-		const reasonText = typeof reason.message === 'string' ? reason.message : 'no reason was given';
+		const apiReason = typeof reason.message === 'string' && reason.message ? reason.message : undefined;
 		const code = typeof reason.code === 'string' ? ` Code: ${reason.code}.` : '';
+		// The API's reason usually says what to change; the node's own advice only stands in for it.
+		const advice = apiReason ? '' : 'Describe the steps, who does them and the decisions along the way, then run again. ';
 		throw new NodeApiError(this.getNode(), { generation_id: id, ...reason } as JsonObject, {
-			message: `Just Flow It could not generate the diagram: ${reasonText}`,
-			description: `Describe the steps, who does them and the decisions along the way, then run again. Generation ID: ${id}.${code}`,
+			message: `Just Flow It could not generate the diagram: ${apiReason ?? 'no reason was given'}`,
+			description: `${advice}Generation ID: ${id}.${code}`,
 			itemIndex: this.getItemIndex(),
 		});
 	}

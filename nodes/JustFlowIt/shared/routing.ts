@@ -10,7 +10,7 @@ import type {
 } from 'n8n-workflow';
 
 import { MAX_PAGE_SIZE } from './constants';
-import { asNodeError, JustFlowItApiError } from './errors';
+import { asNodeError, forToolUse, isToolNode, JustFlowItApiError } from './errors';
 import { sendApiRequest } from './transport';
 
 /**
@@ -58,7 +58,7 @@ function pairedWithInput(run: PaginationFunction): PaginationFunction {
 			const items = await run.call(this, requestData);
 			return items.map((item) => ({ ...item, pairedItem }));
 		} catch (caught) {
-			const error = asNodeError(this.getNode(), caught, pairedItem.item);
+			const error = forToolUse(this.getNode(), asNodeError(this.getNode(), caught, pairedItem.item));
 			if (!this.continueOnFail()) throw error;
 			return [{ json: errorJson(error), error, pairedItem }];
 		}
@@ -119,11 +119,13 @@ export function readListPage(body: unknown): ListPage {
 /**
  * Get Many's pagination (contract §11): the first page is the request the operation declares;
  * each next page adds `cursor` to its query and asks for no more than the Limit still needs.
- * Return All stops when the API says there is no more (or repeats a cursor).
+ * Return All stops when the API says there is no more (or repeats a cursor). As an AI agent's
+ * tool, one call returns at most one page (100 items): the answer goes into the model's context.
  */
 export const walkCursorPages: PaginationFunction = pairedWithInput(async function (requestData) {
 	const returnAll = this.getNodeParameter('returnAll', false) as boolean;
-	const limit = returnAll ? Number.POSITIVE_INFINITY : Math.max(1, Number(this.getNodeParameter('limit', 50)));
+	const wanted = returnAll ? Number.POSITIVE_INFINITY : Math.max(1, Number(this.getNodeParameter('limit', 50)));
+	const limit = isToolNode(this.getNode()) ? Math.min(wanted, MAX_PAGE_SIZE) : wanted;
 	const collected: IDataObject[] = [];
 	const seenCursors = new Set<string>();
 	let cursor: string | undefined;

@@ -1,6 +1,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteSingleFunctions, IHttpRequestOptions, PreSendAction } from 'n8n-workflow';
 
+import { forToolUse } from './errors';
+
 /** The 8-4-4-4-12 hex shape of the API's ids; versions vary, so nothing more is checked. */
 export const UUID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 
@@ -46,17 +48,17 @@ function checkedId(ctx: IExecuteSingleFunctions, path: string, label: string, ru
 	const id = readIdParameter(ctx, path);
 	if (!id) {
 		if (rules.optional) return '';
-		throw new NodeOperationError(ctx.getNode(), `${label} is empty`, {
+		throw forToolUse(ctx.getNode(), new NodeOperationError(ctx.getNode(), `${label} is empty`, {
 			description: `Choose the ${label.toLowerCase()} from the list, or enter its ID.`,
 			itemIndex: ctx.getItemIndex(),
-		});
+		}));
 	}
 	if (rules.allowRoot && id.toLowerCase() === 'root') return id;
 	if (!isUuid(id)) {
-		throw new NodeOperationError(ctx.getNode(), `${label} "${id.slice(0, 80)}" is not a valid ID`, {
-			description: `Just Flow It IDs look like 3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31. Choose the ${label.toLowerCase()} from the list, paste its ID, or paste its link.${rules.allowRoot ? ' Use "root" for the top level.' : ''}`,
+		throw forToolUse(ctx.getNode(), new NodeOperationError(ctx.getNode(), `${label} "${id.slice(0, 80)}" is not a valid ID`, {
+			description: `Just Flow It IDs look like 3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31. Give the ${label.toLowerCase()}'s ID or its link, or pick it from the list (Get Many lists them with their IDs).${rules.allowRoot ? ' Use "root" for the top level.' : ''}`,
 			itemIndex: ctx.getItemIndex(),
-		});
+		}));
 	}
 	return id;
 }
@@ -97,10 +99,10 @@ export function requireText(path: string, label: string, hint: string): PreSendA
 	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
 		const value = this.getNodeParameter(path, '') as unknown;
 		if (typeof value !== 'string' || value.trim() === '') {
-			throw new NodeOperationError(this.getNode(), `${label} is empty`, {
+			throw forToolUse(this.getNode(), new NodeOperationError(this.getNode(), `${label} is empty`, {
 				description: hint,
 				itemIndex: this.getItemIndex(),
-			});
+			}));
 		}
 		return requestOptions;
 	};
