@@ -5,7 +5,7 @@
  * fake Just Flow It API on 127.0.0.1. The owner account is set up through n8n's REST API; the rest
  * happens in the editor, as a user would do it:
  *
- *   1. find "Just Flow It" in the nodes panel and add its "Render a diagram as an image" action;
+ *   1. find "Just Flow It" in the nodes panel and add its Render → Image action;
  *   2. create the credential: the test succeeds; a wrong key and a Base URL without /api/v1 fail
  *      with messages that say what to fix;
  *   3. pick a diagram in "From List" by SEARCHING for one that is not among the newest 100
@@ -42,8 +42,18 @@ const INPUT_SETTLE_MS = 1000;
 const OWNER = { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'Browser-Test-Passw0rd' };
 const WRONG_KEY = 'jfi_sk_live_NotARealKeyNotARealKey00';
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
-const NODE_NAME = 'Render a diagram as an image';
+/** The Render → Image action as the nodes panel lists it (n8n also names the new node after it). */
+const NODE_NAME = actionText('render', 'image');
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The `action` text of an operation, read from the built node (the wording may change; the test should not). */
+function actionText(resource, operation) {
+	const { JustFlowIt } = require('../../dist/nodes/JustFlowIt/JustFlowIt.node.js');
+	const operations = new JustFlowIt().description.properties.find(
+		(property) => property.name === 'operation' && property.displayOptions?.show?.resource?.includes(resource),
+	);
+	return operations.options.find((option) => option.value === operation).action;
+}
 
 const runStamp = new Date().toISOString().replace(/[:.]/g, '-');
 const SCREENSHOTS = path.join(__dirname, 'screenshots', runStamp);
@@ -116,14 +126,15 @@ async function pickOption(name, title) {
  * debounce, with nothing on screen to wait for: INPUT_SETTLE_MS covers it.
  */
 async function typeInto(selector, value) {
+	await (await page.waitForSelector(selector, { visible: true, timeout: STEP_TIMEOUT_MS })).click();
+	// Query again after the click: focusing may re-render the field.
 	const input = await page.waitForSelector(selector, { visible: true, timeout: STEP_TIMEOUT_MS });
-	await input.click();
 	await input.evaluate((el) => el.select());
 	await page.keyboard.press('Backspace');
 	await page.keyboard.type(value);
 	await page.keyboard.press('Tab');
 	await new Promise((resolve) => setTimeout(resolve, INPUT_SETTLE_MS));
-	const typed = await input.evaluate((el) => el.value);
+	const typed = await page.$eval(selector, (el) => el.value);
 	if (typed !== value) throw new Error(`${selector} holds "${typed}" after typing "${value}"`);
 }
 
@@ -205,7 +216,7 @@ afterAll(async () => {
 });
 
 describe('the Just Flow It node in the n8n editor (real browser)', () => {
-	it('is found in the nodes panel by name, with its actions, and opens as "Render a diagram as an image"', async () => {
+	it('is found in the nodes panel by name, with its actions, and opens on its Render → Image action', async () => {
 		await page.click(sel('canvas-add-button'));
 		await page.waitForSelector(sel('node-creator-search-bar'), { visible: true });
 		await page.keyboard.type('Just Flow It');
@@ -326,6 +337,16 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 		const locator = sel('resource-locator-diagramId');
 		await page.click(`${locator} ${sel('rlc-mode-selector')}`);
 		await (await page.waitForSelector(sel('mode-id'), { visible: true })).click();
+		// The locator swaps its list input for a text input: wait for that before typing.
+		await page.waitForFunction(
+			(s) => {
+				const mode = document.querySelector(`${s} [data-test-id="rlc-mode-selector"] input`);
+				const input = document.querySelector(`${s} [data-test-id="rlc-input"]`);
+				return mode?.value === 'By ID' && input && !input.readOnly;
+			},
+			{ timeout: STEP_TIMEOUT_MS, polling: 100 },
+			locator,
+		);
 		await typeInto(`${locator} ${sel('rlc-input')}`, MISSING_ID);
 		await page.click(sel('node-execute-button'));
 		await waitForText(sel('node-error-message'), 'The diagram was not found');
