@@ -112,7 +112,10 @@ test('the tarball is installed into n8n\'s nodes folder the way users get it', (
 	const installed = JSON.parse(
 		fs.readFileSync(path.join(n8n.nodesDir, 'node_modules', 'n8n-nodes-justflowit', 'package.json'), 'utf8'),
 	);
-	expect(installed.n8n.nodes).toEqual(['dist/nodes/JustFlowIt/JustFlowIt.node.js']);
+	expect(installed.n8n.nodes).toEqual([
+		'dist/nodes/JustFlowIt/JustFlowIt.node.js',
+		'dist/nodes/JustFlowItTrigger/JustFlowItTrigger.node.js',
+	]);
 });
 
 test('form submission → Generate (wait) → the PNG, ready to send on', async () => {

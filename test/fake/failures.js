@@ -11,6 +11,8 @@ const { envelope, DEFAULT_CODE_BY_STATUS, DEFAULT_MESSAGE_BY_STATUS } = require(
  * @property {string|RegExp} [path] the path without query; a string matches exactly. [convenience] a
  *   string that does not start with `/api/` is taken relative to `/api/v1` (`'/diagrams'` = `/api/v1/diagrams`)
  * @property {number} [times]        how many matching requests it applies to (default 1; Infinity = until cleared)
+ * @property {number} [skip]         let this many matching requests through first (default 0), e.g. `skip: 1`
+ *   fails the second page of a list walk
  * @property {number} [status]       default 500
  * @property {string|object} [body]  string = sent raw (e.g. an HTML 502 page), object = JSON;
  *   omitted = the standard error envelope for `status` (with `code`/`message`), request_id = X-Request-Id
@@ -100,6 +102,10 @@ class FailureInjector {
       (e) => (!e.method || e.method === method) && pathMatches(e.path, path) && queryMatches(e.query, query),
     );
     if (!entry) return null;
+    if (entry.skip > 0) {
+      entry.skip--;
+      return null;
+    }
     entry.left--;
     if (entry.left <= 0) this.queue = this.queue.filter((e) => e !== entry);
     return entry;

@@ -256,6 +256,32 @@ class FakeServer {
   }
 
   /**
+   * Changes a diagram as PATCH /diagrams/{id} would (no request logged): `updated_at` moves only
+   * when a value changes. Test helper for the trigger.
+   * @param {string} id
+   * @param {{name?: string, folder_id?: string|null}} patch
+   * @param {{key?: string}} [opts]
+   * @returns {import('./store').Diagram} as the API renders it
+   */
+  changeDiagram(id, patch, { key = TEST_KEY } = {}) {
+    const ds = this.dataSetForKey(key);
+    const d = ds.diagrams.get(id);
+    if (!d) throw new Error(`changeDiagram: unknown diagram ${id}`);
+    if (patch.folder_id && !ds.folders.get(patch.folder_id)) throw new Error(`changeDiagram: unknown folder ${patch.folder_id}`);
+    return { ...ds.updateDiagram(d, patch) };
+  }
+
+  /**
+   * [assumed] Holds the fixed clock: every event from now on gets the same second as the last one
+   * (what the real API's whole-second stamps do to events close together). `holdClock(false)` lets
+   * it move again; reset() releases it.
+   * @param {boolean} [on]
+   */
+  holdClock(on = true) {
+    this.clock.hold(on);
+  }
+
+  /**
    * A snapshot of a key's data set (generations brought up to date first).
    * @param {string} [key] default TEST_KEY
    * @returns {{diagrams: import('./store').Diagram[], folders: import('./store').Folder[],

@@ -72,6 +72,7 @@ function safeEqual(a, b) {
  * @typedef {object} Clock
  * @property {() => string} tick  the timestamp for a new event (created_at / updated_at / completed_at)
  * @property {() => void} restart back to the start (fixed mode only)
+ * @property {(on?: boolean) => void} hold while on, the fixed clock repeats its last stamp
  * @property {'fixed'|'real'} mode
  */
 
@@ -88,16 +89,24 @@ function createClock(mode = 'fixed', start = '2026-01-01T00:00:00Z') {
   const startMs = Date.parse(start);
   if (Number.isNaN(startMs)) throw new TypeError(`clockStart is not a date: ${start}`);
   let next = startMs;
+  // [assumed] test helper (trigger tests): while held, the fixed clock stamps every event with the
+  // second it stamped last, as the real API does for events within one second.
+  let held = false;
   return {
     mode,
     tick() {
       if (mode === 'real') return isoSeconds(Date.now());
+      if (held && next > startMs) return isoSeconds(next - 1000);
       const value = isoSeconds(next);
       next += 1000;
       return value;
     },
     restart() {
       next = startMs;
+      held = false;
+    },
+    hold(on = true) {
+      held = on;
     },
   };
 }

@@ -37,6 +37,8 @@ describe('the published package', () => {
 			expect.arrayContaining([
 				'dist/nodes/JustFlowIt/JustFlowIt.node.js',
 				'dist/nodes/JustFlowIt/JustFlowIt.node.json',
+				'dist/nodes/JustFlowItTrigger/JustFlowItTrigger.node.js',
+				'dist/nodes/JustFlowItTrigger/JustFlowItTrigger.node.json',
 				'dist/credentials/JustFlowItApi.credentials.js',
 				'dist/icons/justflowit.svg',
 				'dist/icons/justflowit.dark.svg',
@@ -62,7 +64,7 @@ describe('the published package', () => {
 			n8nNodesApiVersion: 1,
 			strict: true,
 			credentials: ['dist/credentials/JustFlowItApi.credentials.js'],
-			nodes: ['dist/nodes/JustFlowIt/JustFlowIt.node.js'],
+			nodes: ['dist/nodes/JustFlowIt/JustFlowIt.node.js', 'dist/nodes/JustFlowItTrigger/JustFlowItTrigger.node.js'],
 		});
 		expect(manifest.scripts?.postinstall ?? manifest.scripts?.install ?? manifest.scripts?.preinstall).toBeUndefined();
 	});
@@ -70,7 +72,7 @@ describe('the published package', () => {
 	it("loads with n8n-core's PackageDirectoryLoader from the unpacked tarball", async () => {
 		const loader = new PackageDirectoryLoader(unpacked);
 		await loader.loadAll();
-		expect(Object.keys(loader.nodeTypes)).toEqual(['justFlowIt']);
+		expect(Object.keys(loader.nodeTypes)).toEqual(['justFlowIt', 'justFlowItTrigger']);
 		expect(Object.keys(loader.credentialTypes)).toEqual(['justFlowItApi']);
 		const { description } = loader.nodeTypes.justFlowIt.type;
 		expect(description.usableAsTool).toBe(true);
@@ -81,5 +83,25 @@ describe('the published package', () => {
 		expect(description.codex?.categories).toEqual(['Productivity', 'Development']);
 		const resources = description.properties.find((p: { name: string }) => p.name === 'resource');
 		expect(resources.options.map((o: { value: string }) => o.value)).toEqual(['diagram', 'folder', 'generate', 'render']);
+
+		const trigger = loader.nodeTypes.justFlowItTrigger.type;
+		expect(trigger.description).toMatchObject({
+			name: 'justFlowItTrigger',
+			displayName: 'Just Flow It Trigger',
+			version: 1,
+			polling: true,
+			inputs: [],
+			credentials: [{ name: 'justFlowItApi', required: true }],
+		});
+		expect(trigger.description.usableAsTool).toBeUndefined();
+		expect(typeof trigger.poll).toBe('function');
+		expect(trigger.description.iconUrl).toEqual(description.iconUrl);
+		expect(trigger.description.codex?.categories).toEqual(['Productivity', 'Development']);
+		const event = trigger.description.properties.find((p: { name: string }) => p.name === 'event');
+		expect(event.options.map((o: { value: string }) => o.value).sort()).toEqual(['diagramChanged', 'diagramCreated', 'folderCreated']);
+		const folder = trigger.description.properties.find((p: { name: string }) => p.name === 'folderId');
+		expect(folder.type).toBe('resourceLocator');
+		expect(folder.modes.map((m: { name: string }) => m.name)).toEqual(['list', 'id', 'url']);
+		expect(typeof trigger.methods.listSearch.searchFolders).toBe('function');
 	});
 });

@@ -305,3 +305,92 @@ module.exports = {
 	setBinaryMode,
 	binaryBuffer,
 };
+
+// ============================================================================================
+// Polling trigger (issue 12, branch `trigger`): runPoll. Additive block; keep other helpers out.
+// ============================================================================================
+
+const { PollContext } = require('n8n-core');
+
+const TRIGGER_NODE_TYPE = 'n8n-nodes-justflowit.justFlowItTrigger';
+
+/**
+ * Runs the Just Flow It Trigger's poll() once, as n8n does:
+ * - mode 'trigger': through n8n-core's real PollContext, as an active workflow's poll timer does
+ *   (static data from `staticData`, n8n's poll budget from `pollBudgetMs` when given);
+ * - mode 'manual': through WorkflowExecute, as the editor's "Fetch Test Event" does (n8n-core's
+ *   executePollNode builds the PollContext in manual mode).
+ * Returns the emitted items (`null` when poll() returned null), the node's static data after the
+ * poll (a plain copy), and the error when the poll failed.
+ * @param {object} args
+ * @param {object} args.parameters the trigger's parameters
+ * @param {object} [args.staticData] the node's static data before the poll (not mutated)
+ * @param {'trigger'|'manual'} [args.mode]
+ * @param {object} args.credentials data of the justFlowItApi credential
+ * @param {number} [args.pollBudgetMs] what PollContext.getPollBudgetMs() answers (trigger mode)
+ */
+async function runPoll({ parameters, staticData = {}, mode = 'trigger', credentials, pollBudgetMs, name = 'Just Flow It Trigger' }) {
+	const node = {
+		name,
+		type: TRIGGER_NODE_TYPE,
+		parameters,
+		credentials: { [CREDENTIAL_TYPE]: { id: 'cred-1', name: 'Just Flow It test' } },
+	};
+	const { workflow, workflowNodes } = await buildWorkflow([node], {});
+	workflow.overrideStaticData({ [`node:${name}`]: JSON.parse(JSON.stringify(staticData)) });
+	const readStaticData = () => {
+		const data = workflow.staticData[`node:${name}`];
+		return data === undefined ? {} : JSON.parse(JSON.stringify(data));
+	};
+	if (mode === 'manual') {
+		const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
+			id: 'test-workflow', name: 'test', nodes: workflowNodes, connections: {}, active: false,
+			settings: {}, createdAt: new Date(), updatedAt: new Date(), isArchived: false, activeVersionId: null,
+		});
+		const finished = deferred();
+		hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
+		const additionalData = await buildAdditionalData(credentials, hooks);
+		const runExecutionData = createRunExecutionData({
+			executionData: { nodeExecutionStack: [{ node: workflowNodes[0], data: { main: [[{ json: {} }]] }, source: null }] },
+		});
+		await new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+		const run = await finished.promise;
+		const task = run.data.resultData.runData[name]?.[0];
+		const main = task?.data?.main?.[0];
+		return { items: main ?? null, staticData: readStaticData(), error: run.data.resultData.error, run };
+	}
+	const additionalData = await buildAdditionalData(credentials, undefined);
+	const context = new PollContext(
+		workflow, workflowNodes[0], additionalData, 'trigger', 'trigger',
+		undefined, undefined, undefined, undefined, undefined,
+		pollBudgetMs === undefined ? undefined : () => pollBudgetMs,
+	);
+	const nodeType = (await loadPackage()).nodeTypes[TRIGGER_NODE_TYPE];
+	try {
+		const result = await nodeType.poll.call(context);
+		return { items: result === null ? null : result[0], staticData: readStaticData(), error: undefined };
+	} catch (error) {
+		return { items: undefined, staticData: readStaticData(), error };
+	}
+}
+
+/** Calls one of the trigger's list-search methods as the editor does (n8n-core's LoadOptionsContext). */
+async function triggerListSearch({ method, filter, paginationToken, parameters = {}, credentials }) {
+	const node = {
+		name: 'Just Flow It Trigger',
+		type: TRIGGER_NODE_TYPE,
+		parameters,
+		credentials: { [CREDENTIAL_TYPE]: { id: 'cred-1', name: 'Just Flow It test' } },
+	};
+	const { workflow, workflowNodes } = await buildWorkflow([node], {});
+	const additionalData = await buildAdditionalData(credentials, undefined);
+	additionalData.currentNodeParameters = parameters;
+	const context = new LoadOptionsContext(workflow, workflowNodes[0], additionalData, 'parameters.folderId');
+	const nodeType = (await loadPackage()).nodeTypes[TRIGGER_NODE_TYPE];
+	return await nodeType.methods.listSearch[method].call(context, filter, paginationToken);
+}
+
+module.exports.TRIGGER_NODE_TYPE = TRIGGER_NODE_TYPE;
+module.exports.runPoll = runPoll;
+module.exports.triggerListSearch = triggerListSearch;
+// ============================================================================================
