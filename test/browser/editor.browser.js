@@ -221,6 +221,18 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 		await page.waitForSelector(sel('node-creator-search-bar'), { visible: true });
 		await page.keyboard.type('Just Flow It');
 		await clickText(sel('node-creator-item-name'), 'Just Flow It');
+		// The package also has a trigger: as a first step n8n lists the triggers and may fold the actions.
+		await waitForText(sel('node-creator-category-item'), 'Actions');
+		const actionShown = await page.$$eval(
+			sel('node-creator-item-name'),
+			(els, name) => els.some((el) => el.offsetParent !== null && el.innerText.trim() === name),
+			NODE_NAME,
+		);
+		if (!actionShown) {
+			await page.$$eval(sel('node-creator-category-item'), (els) =>
+				els.find((el) => el.offsetParent !== null && el.innerText.trim().startsWith('Actions')).click(),
+			);
+		}
 		await waitForText(sel('node-creator-item-name'), NODE_NAME);
 		await screenshot('nodes-panel-actions');
 		await clickText(sel('node-creator-item-name'), NODE_NAME);
