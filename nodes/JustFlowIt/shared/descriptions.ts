@@ -29,7 +29,8 @@ function idLocator(args: {
 	preSend: PreSendAction;
 }): INodeProperties {
 	const plural = args.kind === 'diagram' ? 'diagrams' : 'folders';
-	const searchListMethod = args.kind === 'diagram' ? 'searchDiagrams' : 'searchFolders';
+	const searchListMethod =
+		args.kind === 'diagram' ? 'searchDiagrams' : args.allowRoot ? 'searchFoldersOrTopLevel' : 'searchFolders';
 	const urlRegex = `https?://[^/]+/(?:app/)?${plural}/(${UUID_PATTERN})`;
 	return {
 		displayName: args.displayName,
