@@ -51,15 +51,17 @@ export class JustFlowIt implements INodeType {
 				routing: { send: { paginate: true } },
 			},
 			...diagramOperations,
-			...diagramFields,
 			...folderOperations,
-			...folderFields,
 			...generateOperations,
-			...generateFields,
 			...renderOperations,
-			...renderFields,
+			// Right below Operation: the pickers shared by several operations (one property each,
+			// so a picked diagram or folder stays when the operation changes).
 			diagramPicker,
 			folderPicker,
+			...diagramFields,
+			...folderFields,
+			...generateFields,
+			...renderFields,
 			{
 				// n8n shows a collection named requestOptions in the node's Settings tab, as
 				// "Request Options", beside its own Timeout, Batching and Proxy.

@@ -154,7 +154,7 @@ export const diagramFields: INodeProperties[] = [
 			path: 'updateFields.folderId',
 			displayName: 'Folder',
 			description:
-				'The folder to move the diagram to. Pick "Top level" (or enter "root") for the top level; leave empty to keep it where it is.',
+				'The folder to move the diagram to. Pick "Top Level (No Folder)" (or enter "root") for the top level; leave empty to keep it where it is.',
 			bodyProperty: 'folder_id',
 			allowRoot: true,
 		}),

@@ -124,7 +124,7 @@ export const folderFields: INodeProperties[] = [
 			path: 'updateFields.parentId',
 			displayName: 'Parent Folder',
 			description:
-				'Where to move the folder. Pick "Top level" (or enter "root") for the top level; leave empty to keep it where it is.',
+				'Where to move the folder. Pick "Top Level (No Folder)" (or enter "root") for the top level; leave empty to keep it where it is.',
 			bodyProperty: 'parent_id',
 			allowRoot: true,
 		}),
