@@ -65,6 +65,7 @@ let server;
 let browser;
 let page;
 let invoice;
+let authCookie;
 let shot = 0;
 const outsideResponses = [];
 
@@ -191,7 +192,7 @@ beforeAll(async () => {
 	fake.seedFolder({ key: LIVE_KEY, name: 'Finance' });
 
 	server = await startN8nServer(handle, install, { logFile: path.join(work, 'n8n.log') });
-	const authCookie = await setUpOwner(server.base, OWNER);
+	authCookie = await setUpOwner(server.base, OWNER);
 
 	browser = await launchBrowser(executablePath);
 	page = await browser.newPage();
@@ -415,5 +416,51 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 		await page.waitForSelector(sel('ndv'), { hidden: true });
 		await waitForText(node, 'Update Diagram');
 		await screenshot('canvas-subtitle-update');
+	});
+	it("n8n's own credential test (POST /rest/credentials/test) gives each rule's message", async () => {
+		const revoked = fake.addKey('jfi_sk_live_REVOKEDKEY00000000000000', { status: 'revoked' });
+		const expired = fake.addKey('jfi_sk_live_EXPIREDKEY00000000000000', { status: 'expired' });
+		const free = fake.addKey('jfi_sk_live_FREEPLANKEY0000000000000', { plan: 'free' });
+		const noRead = fake.addKey('jfi_sk_live_NOREADSCOPE0000000000000', { scopes: ['generate'] });
+		const rest = async (route, body) => {
+			const res = await fetch(`${server.base}/rest/${route}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', cookie: `n8n-auth=${authCookie}` },
+				body: JSON.stringify(body),
+			});
+			const text = await res.text();
+			expect({ route, status: res.status }).toEqual({ route, status: 200 });
+			return JSON.parse(text).data;
+		};
+		// The editor saves a credential, then tests it by id with the data in the dialog: do the same.
+		const saved = await rest('credentials', {
+			name: 'JFI rest test',
+			type: 'justFlowItApi',
+			data: { apiKey: LIVE_KEY, environment: 'production', baseUrl: fake.baseUrl },
+		});
+		const testCredential = async (data) =>
+			await rest('credentials/test', {
+				credentials: { id: saved.id, name: 'JFI rest test', type: 'justFlowItApi', data: { environment: 'production', ...data } },
+			});
+		const base = fake.baseUrl;
+		const good = { apiKey: LIVE_KEY, baseUrl: base };
+		const failNext = (failure) => () => fake.injectFailure({ path: '/diagrams', ...failure });
+		const cases = [
+			[good, 'OK', ''],
+			[{ apiKey: 'jfi_sk_live_UNKNOWNKEY000000000000000', baseUrl: base }, 'Error', 'The secret key was not accepted.'],
+			[{ apiKey: revoked, baseUrl: base }, 'Error', 'This secret key was revoked.'],
+			[{ apiKey: expired, baseUrl: base }, 'Error', 'This secret key has expired.'],
+			[{ apiKey: free, baseUrl: base }, 'Error', 'not on a Pro or Team plan'],
+			[{ apiKey: noRead, baseUrl: base }, 'Error', 'lacks the diagrams:read scope'],
+			[{ apiKey: LIVE_KEY, baseUrl: fake.origin }, 'Error', 'It must end with /api/v1'],
+			[good, 'Error', 'It must end with /api/v1', failNext({ status: 200, body: '<!doctype html><html><body>Just Flow It</body></html>' })],
+			[good, 'Error', 'server problem', failNext({ status: 500 })],
+			[good, 'Error', 'rate-limiting it right now', failNext({ status: 429, code: 'rate_limit_exceeded' })],
+		];
+		for (const [data, status, message, before] of cases) {
+			before?.();
+			const answer = await testCredential(data);
+			expect([answer.status, answer.status === 'OK' ? '' : answer.message]).toEqual([status, expect.stringContaining(message)]);
+		}
 	});
 });
