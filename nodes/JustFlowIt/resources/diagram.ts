@@ -5,6 +5,7 @@ import {
 	alwaysSendJsonObject,
 	binaryPropertyField,
 	fieldsCollection,
+	FIRST_PAGE_LIMIT,
 	folderField,
 	newNameField,
 	optionalTextField,
@@ -80,7 +81,7 @@ export const diagramOperations: INodeProperties[] = [
 					request: {
 						method: 'GET',
 						url: '/diagrams',
-						qs: { limit: '={{ $parameter.returnAll ? 100 : Math.min(100, $parameter.limit) }}' },
+						qs: { limit: FIRST_PAGE_LIMIT },
 					},
 					// further pages: the same request with `cursor` (and a smaller limit at the end)
 					operations: { pagination: walkCursorPages },
