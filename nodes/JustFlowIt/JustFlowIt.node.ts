@@ -6,7 +6,7 @@ import { folderFields, folderOperations } from './resources/folder';
 import { generateFields, generateOperations } from './resources/generate';
 import { renderFields, renderOperations } from './resources/render';
 import { diagramPicker, folderPicker } from './shared/descriptions';
-import { searchDiagrams, searchFolders } from './shared/listSearch';
+import { searchDiagrams, searchFolders, searchFoldersOrTopLevel } from './shared/listSearch';
 import { sendDeclaredRequest } from './shared/routing';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS } from './shared/transport';
 
@@ -17,7 +17,7 @@ export class JustFlowIt implements INodeType {
 		icon: { light: 'file:../../icons/justflowit.svg', dark: 'file:../../icons/justflowit.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		subtitle: '={{ ({ "diagram:create": "Import Diagram", "diagram:delete": "Delete Diagram", "diagram:export": "Export Diagram", "diagram:get": "Get Diagram", "diagram:getAll": "Get Many Diagrams", "diagram:update": "Update Diagram", "folder:create": "Create Folder", "folder:delete": "Delete Folder", "folder:get": "Get Folder", "folder:getAll": "Get Many Folders", "folder:update": "Update Folder", "generate:create": "Generate Diagram", "generate:get": "Get Generation", "render:image": "Render Image" })[$parameter["resource"] + ":" + $parameter["operation"]] || ($parameter["operation"] + " " + $parameter["resource"]) }}',
 		description:
 			'Generate BPMN 2.0 diagrams from plain words, manage diagrams and folders, import and export BPMN, render PNG or SVG',
 		defaults: { name: 'Just Flow It' },
@@ -51,15 +51,17 @@ export class JustFlowIt implements INodeType {
 				routing: { send: { paginate: true } },
 			},
 			...diagramOperations,
-			...diagramFields,
 			...folderOperations,
-			...folderFields,
 			...generateOperations,
-			...generateFields,
 			...renderOperations,
-			...renderFields,
+			// Right below Operation: the pickers shared by several operations (one property each,
+			// so a picked diagram or folder stays when the operation changes).
 			diagramPicker,
 			folderPicker,
+			...diagramFields,
+			...folderFields,
+			...generateFields,
+			...renderFields,
 			{
 				// n8n shows a collection named requestOptions in the node's Settings tab, as
 				// "Request Options", beside its own Timeout, Batching and Proxy.
@@ -84,6 +86,6 @@ export class JustFlowIt implements INodeType {
 	};
 
 	methods = {
-		listSearch: { searchDiagrams, searchFolders },
+		listSearch: { searchDiagrams, searchFolders, searchFoldersOrTopLevel },
 	};
 }

@@ -66,23 +66,11 @@ describe('credential justFlowItApi', () => {
 		);
 	});
 
-	it('has a credential test that lists one diagram and explains 401 and 403', async () => {
+	it('has a credential test that lists one diagram and reads the API error code, not only the status', () => {
+		// What each rule says, through n8n's own credential tester (POST /rest/credentials/test), is
+		// proven in test/browser/editor.browser.js against a running n8n.
 		const test = credentialType.test!;
-		expect(test.request).toMatchObject({ url: '/diagrams', qs: { limit: 1 } });
-		const messages = (test.rules ?? []).map((rule) => [rule.properties.value, rule.properties.message]);
-		expect(messages).toEqual([
-			[401, expect.stringContaining('not accepted')],
-			[403, expect.stringContaining('diagrams:read')],
-		]);
-		// Send the test request to the fake with good, unknown and under-scoped keys.
-		const send = async (apiKey: string) => {
-			const url = new URL(`${fake.baseUrl}${test.request.url}?limit=1`);
-			const response = await fetch(url, { headers: { Authorization: `Bearer ${apiKey}` } });
-			return response.status;
-		};
-		fake.addKey('jfi_sk_test_NOREADSCOPE0000000000000', { scopes: ['generate'] });
-		expect(await send(TEST_KEY)).toBe(200);
-		expect(await send('jfi_sk_test_UNKNOWN00000000000000000')).toBe(401);
-		expect(await send('jfi_sk_test_NOREADSCOPE0000000000000')).toBe(403);
+		expect(test.request).toMatchObject({ url: '/diagrams', qs: { limit: 1 }, json: true, ignoreHttpStatusErrors: true });
+		expect((test.rules ?? []).every((rule) => rule.type === 'responseSuccessBody')).toBe(true);
 	});
 });

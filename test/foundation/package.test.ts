@@ -47,6 +47,23 @@ describe('the published package', () => {
 		expect(files.some((file) => file.includes('test'))).toBe(false);
 	});
 
+	it("gives n8n's Docs links no #fragment (n8n appends its tracking query to the codex URL)", () => {
+		const codexFiles = files.filter((file) => file.endsWith('.node.json'));
+		expect(codexFiles.length).toBeGreaterThan(0);
+		for (const file of codexFiles) {
+			const codex = JSON.parse(readFileSync(join(unpacked, file), 'utf8'));
+			const urls = [...(codex.resources?.primaryDocumentation ?? []), ...(codex.resources?.credentialDocumentation ?? [])];
+			expect(urls.length).toBeGreaterThan(0);
+			for (const { url } of urls) expect(`${file}: ${url}`).not.toContain('#');
+		}
+	});
+
+	it('ships no source maps (their TypeScript sources are not in the package)', () => {
+		expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
+		const node = readFileSync(join(unpacked, 'dist/nodes/JustFlowIt/JustFlowIt.node.js'), 'utf8');
+		expect(node).not.toContain('sourceMappingURL');
+	});
+
 	it('follows the n8n community package rules', () => {
 		const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'));
 		expect(manifest.name).toBe('n8n-nodes-justflowit');

@@ -57,6 +57,15 @@ describe('Render → Image', () => {
 		expect((result.items[0].binary?.data as IBinaryData).fileName).toBe('Order to cash.png');
 	});
 
+	it('names the file after a diagram picked from the list (the name the editor stored), without asking', async () => {
+		const diagram = fake.seedDiagram({ name: 'Picked' });
+		const picked = { __rl: true, mode: 'list', value: diagram.id, cachedResultName: 'Picked' };
+		const result = await run(fake, { resource: 'render', operation: 'image', diagramId: picked });
+		expect(result.error).toBeUndefined();
+		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=light`]);
+		expect((result.items[0].binary?.data as IBinaryData).fileName).toBe('Picked.png');
+	});
+
 	it('light and dark renders differ', async () => {
 		const diagram = fake.seedDiagram({ name: 'Themes' });
 		const light = await run(fake, render(String(diagram.id), { theme: 'light' }));

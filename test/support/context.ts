@@ -166,7 +166,7 @@ export function allStrings(value: unknown, seen = new Set<unknown>()): string[] 
 /** Calls a list-search method of the node (what the editor does for "From List"). */
 export async function listSearch(
 	fake: FakeServer,
-	method: 'searchDiagrams' | 'searchFolders',
+	method: 'searchDiagrams' | 'searchFolders' | 'searchFoldersOrTopLevel',
 	filter?: string,
 	paginationToken?: string,
 	credentials: Partial<JustFlowItCredentials> = {},

@@ -5,6 +5,7 @@ import {
 	alwaysSendJsonObject,
 	binaryPropertyField,
 	fieldsCollection,
+	FIRST_PAGE_LIMIT,
 	folderField,
 	newNameField,
 	optionalTextField,
@@ -80,7 +81,7 @@ export const diagramOperations: INodeProperties[] = [
 					request: {
 						method: 'GET',
 						url: '/diagrams',
-						qs: { limit: '={{ $parameter.returnAll ? 100 : Math.min(100, $parameter.limit) }}' },
+						qs: { limit: FIRST_PAGE_LIMIT },
 					},
 					// further pages: the same request with `cursor` (and a smaller limit at the end)
 					operations: { pagination: walkCursorPages },
@@ -154,7 +155,7 @@ export const diagramFields: INodeProperties[] = [
 			path: 'updateFields.folderId',
 			displayName: 'Folder',
 			description:
-				'The folder to move the diagram to. Pick "Top level" (or enter "root") for the top level; leave empty to keep it where it is.',
+				'The folder to move the diagram to. Pick "Top Level (No Folder)" (or enter "root") for the top level; leave empty to keep it where it is.',
 			bodyProperty: 'folder_id',
 			allowRoot: true,
 		}),

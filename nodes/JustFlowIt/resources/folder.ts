@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import {
 	alwaysSendJsonObject,
 	fieldsCollection,
+	FIRST_PAGE_LIMIT,
 	folderField,
 	newNameField,
 	optionalTextField,
@@ -76,7 +77,7 @@ export const folderOperations: INodeProperties[] = [
 					request: {
 						method: 'GET',
 						url: '/folders',
-						qs: { limit: '={{ $parameter.returnAll ? 100 : Math.min(100, $parameter.limit) }}' },
+						qs: { limit: FIRST_PAGE_LIMIT },
 					},
 					// further pages: the same request with `cursor` (and a smaller limit at the end)
 					operations: { pagination: walkCursorPages },
@@ -124,7 +125,7 @@ export const folderFields: INodeProperties[] = [
 			path: 'updateFields.parentId',
 			displayName: 'Parent Folder',
 			description:
-				'Where to move the folder. Pick "Top level" (or enter "root") for the top level; leave empty to keep it where it is.',
+				'Where to move the folder. Pick "Top Level (No Folder)" (or enter "root") for the top level; leave empty to keep it where it is.',
 			bodyProperty: 'parent_id',
 			allowRoot: true,
 		}),

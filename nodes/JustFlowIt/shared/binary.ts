@@ -55,6 +55,18 @@ function nameFromInputItem(ctx: IExecuteSingleFunctions, id: string): string | u
 	return input.id === id && typeof input.name === 'string' && input.name ? input.name : undefined;
 }
 
+/**
+ * The name the editor stored when the diagram was picked from the list (`cachedResultName`): the
+ * name at the time it was picked, known without a request.
+ */
+function nameFromPicker(ctx: IExecuteSingleFunctions, id: string): string | undefined {
+	const picked = ctx.getNodeParameter('diagramId', undefined) as
+		| { mode?: unknown; value?: unknown; cachedResultName?: unknown }
+		| undefined;
+	if (!picked || typeof picked !== 'object' || picked.value !== id) return undefined;
+	return typeof picked.cachedResultName === 'string' && picked.cachedResultName ? picked.cachedResultName : undefined;
+}
+
 /** The diagram's name, asked of the API (one GET). */
 export async function lookUpDiagramName(ctx: IExecuteSingleFunctions, id: string): Promise<string | undefined> {
 	const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.diagram, id) });
@@ -174,7 +186,8 @@ export async function bpmnFileItem(
 	const name =
 		nameFromContentDisposition(response.headers) ??
 		(typeof asJson?.name === 'string' ? asJson.name : undefined) ??
-		nameFromInputItem(this, diagramId);
+		nameFromInputItem(this, diagramId) ??
+		nameFromPicker(this, diagramId);
 	const fileName = name ? safeFileName(name, 'bpmn') : fileNameFromId(diagramId, 'bpmn');
 	const binary = await toBinary(this, Buffer.from(xml, 'utf8'), fileName, BPMN_MIME_TYPE);
 	return [
@@ -276,8 +289,9 @@ export async function imageItem(
 
 /**
  * postReceive of Render → Image: one request per image. The file is named after the diagram
- * when its name is known without asking (the input item is that diagram, or the answer names
- * it), or when the user turned on Options → Look Up Diagram Name; otherwise after its ID.
+ * when its name is known without asking (the input item is that diagram, the answer names it, or
+ * it was picked from the list), or when the user turned on Options → Look Up Diagram Name;
+ * otherwise after its ID.
  */
 export async function imageFileItem(
 	this: IExecuteSingleFunctions,
@@ -292,6 +306,6 @@ export async function imageFileItem(
 	const name =
 		nameFromInputItem(this, diagramId) ??
 		nameFromContentDisposition(response.headers) ??
-		(lookUp ? await lookUpDiagramName(this, diagramId) : undefined);
+		(lookUp ? await lookUpDiagramName(this, diagramId) : nameFromPicker(this, diagramId));
 	return [await imageItem(this, { json: { diagramId, name: name ?? null, format, theme }, bytes, name, diagramId, format })];
 }

@@ -29,7 +29,8 @@ function idLocator(args: {
 	preSend: PreSendAction;
 }): INodeProperties {
 	const plural = args.kind === 'diagram' ? 'diagrams' : 'folders';
-	const searchListMethod = args.kind === 'diagram' ? 'searchDiagrams' : 'searchFolders';
+	const searchListMethod =
+		args.kind === 'diagram' ? 'searchDiagrams' : args.allowRoot ? 'searchFoldersOrTopLevel' : 'searchFolders';
 	const urlRegex = `https?://[^/]+/(?:app/)?${plural}/(${UUID_PATTERN})`;
 	return {
 		displayName: args.displayName,
@@ -145,6 +146,9 @@ export function folderField(args: {
 		},
 	};
 }
+
+/** The `limit` of Get Many's first page: the largest page for Return All, else no more than the Limit. */
+export const FIRST_PAGE_LIMIT = '={{ $parameter.returnAll ? 100 : Math.min(100, $parameter.limit) }}';
 
 /** Return All and Limit for a Get Many operation (cursor pagination runs in the executor). */
 export function returnAllAndLimit(show: Shown, plural: string): INodeProperties[] {
