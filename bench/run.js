@@ -224,10 +224,18 @@ async function main() {
 		renderResults[`${mode}|${count}|${who === 'ours' ? 'Just Flow It node (Render → Image)' : 'HTTP Request node (response format: file)'}`];
 	const renderSpeedGoal = ['memory', 'filesystem'].every((mode) => median(r(mode, 500, 'ours').wall) <= median(r(mode, 500, 'http').wall) * 1.05);
 	const fsGrowth = median(r('filesystem', 500, 'ours').rss) - median(r('filesystem', 100, 'ours').rss);
+	// Requests per image: ids from an expression, input items that carry only the id (no name).
+	await fake.call('reset');
+	const idOnly = (await fake.call('seedDiagrams', 200)).map((d) => ({ json: { diagram: d.id } }));
+	const rendered = await run([ourNode('Render', { resource: 'render', operation: 'image', diagramId: '={{ $json.diagram }}' })], idOnly);
+	const renderRequests = (await fake.call('requests')).length;
+	const requestsPerImage = renderRequests / rendered.length;
 	report.push(
 		'',
 		`Goal (no slower than the HTTP Request node, within 5 % noise): **${renderSpeedGoal ? 'met' : 'missed'}**. ` +
 			`Peak RSS growth in filesystem mode from 100 to 500 items: ${mib(fsGrowth)} (the image bytes go to disk; what grows is n8n's per-item bookkeeping).`,
+		'',
+		`Requests per image with ids from an expression (200 input items holding only an id): ${renderRequests} requests for ${rendered.length} images = **${requestsPerImage.toFixed(2)}** (goal 1.00: **${requestsPerImage === 1 ? 'met' : 'missed'}**). The file is named after the diagram when the input item, the answer or the picker already knows the name, else after its id; *Options → Look Up Diagram Name* asks at one more request.`,
 		'',
 	);
 
@@ -256,7 +264,7 @@ async function main() {
 		const limited = requests.filter((q) => q.status === 429).length;
 		report.push(`| Just Flow It node | ${ok} | ${600 - ok} | ${limited} | ${seconds(wallMs)} | ${(wallMs / minimumMs).toFixed(2)}× |`);
 		report.push('');
-		report.push(`Goal (within 1.1× of the minimum, 0 lost): **${ok === 600 && wallMs <= 1.1 * minimumMs ? 'met' : 'missed'}**.`, '');
+		report.push(`Goal (within 1.05× of the minimum, 0 lost): **${ok === 600 && wallMs <= 1.05 * minimumMs ? 'met' : 'missed'}**.`, '');
 		report.push('| HTTP Request node | outcome | requests sent | wall time |', '|---|---|---:|---:|');
 	}
 	for (const [label, settings] of [
