@@ -115,9 +115,28 @@ async function clickText(selector, text, { firstLine = false } = {}) {
 	if (!clicked) throw new Error(`no visible ${selector} reads exactly "${text}"`);
 }
 
+/**
+ * Clicks `selector` with the mouse once it is on screen and holds still. Right after an operation
+ * change the editor re-renders the fields, and a click can land on an element being replaced
+ * ("Node is either not clickable or not an Element"): then it tries again, within the step timeout.
+ */
+async function clickOnceSettled(selector) {
+	const deadline = Date.now() + STEP_TIMEOUT_MS;
+	for (;;) {
+		try {
+			const handle = await page.waitForSelector(selector, { visible: true, timeout: STEP_TIMEOUT_MS });
+			await handle.click();
+			return;
+		} catch (error) {
+			if (Date.now() > deadline) throw error;
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
+	}
+}
+
 /** Opens the options parameter `name` and picks the option titled `title` (its first line). */
 async function pickOption(name, title) {
-	await page.click(sel(`parameter-input-${name}`));
+	await clickOnceSettled(sel(`parameter-input-${name}`));
 	await clickText(sel('parameter-input-item'), title, { firstLine: true });
 }
 
@@ -385,10 +404,10 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 		await page.waitForSelector(sel('ndv'), { visible: true });
 		await pickOption('resource', 'Diagram');
 		await pickOption('operation', 'Update');
-		await page.click(sel('collection-parameter-add'));
+		await clickOnceSettled(sel('collection-parameter-add'));
 		await clickText(sel('collection-parameter-option'), 'Folder');
 		const folder = sel('resource-locator-folderId');
-		await page.click(`${folder} ${sel('rlc-input')}`);
+		await clickOnceSettled(`${folder} ${sel('rlc-input')}`);
 		await waitForText(sel('rlc-item'), 'Finance');
 		const entries = await page.$$eval(sel('rlc-item'), (els) => els.filter((el) => el.offsetParent).map((el) => el.innerText.trim()));
 		expect(entries).toEqual(['Top Level (No Folder)', 'Finance']);
