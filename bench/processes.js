@@ -79,36 +79,42 @@ async function benchProcesses(fake, progress = () => {}) {
 	return lines;
 }
 
-module.exports = { benchProcesses };
+/** Starts the fake API in its own process (bench/fake-process.js); `call(cmd, …args)` talks to it. */
+function startFakeProcess() {
+	const { fork } = require('node:child_process');
+	const child = fork(require('node:path').join(__dirname, 'fake-process.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	let next = 0;
+	const pending = new Map();
+	const ready = new Promise((resolve) => child.once('message', resolve));
+	child.on('message', (message) => {
+		if (message.id === undefined) return;
+		const { resolve, reject } = pending.get(message.id);
+		pending.delete(message.id);
+		if (message.error) reject(new Error(message.error));
+		else resolve(message.result);
+	});
+	const call = (cmd, ...args) =>
+		new Promise((resolve, reject) => {
+			const id = next++;
+			pending.set(id, { resolve, reject });
+			child.send({ id, cmd, args });
+		});
+	return { ready, call, stop: () => child.disconnect() };
+}
+
+module.exports = { benchProcesses, startFakeProcess };
 
 if (require.main === module) {
-	const { fork } = require('node:child_process');
 	(async () => {
 		process.env.N8N_LOG_LEVEL = 'silent';
-		const child = fork(require('node:path').join(__dirname, 'fake-process.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-		let next = 0;
-		const pending = new Map();
-		const ready = new Promise((resolve) => child.once('message', resolve));
-		child.on('message', (message) => {
-			if (message.id === undefined) return;
-			const { resolve, reject } = pending.get(message.id);
-			pending.delete(message.id);
-			if (message.error) reject(new Error(message.error));
-			else resolve(message.result);
-		});
-		const call = (cmd, ...args) =>
-			new Promise((resolve, reject) => {
-				const id = next++;
-				pending.set(id, { resolve, reject });
-				child.send({ id, cmd, args });
-			});
+		const { ready, call, stop } = startFakeProcess();
 		await ready;
 		const fake = { call, baseUrl: (await call('info')).baseUrl };
 		try {
 			const lines = await benchProcesses(fake, (text) => process.stderr.write(`${text}\n`));
 			console.log(lines.join('\n'));
 		} finally {
-			child.disconnect();
+			stop();
 		}
 	})().catch((error) => {
 		console.error(error);

@@ -5,7 +5,7 @@
  * WorkflowExecute) against the fake API running in its own process on 127.0.0.1.
  * Prints a markdown report and writes it to bench/results.md.
  */
-const { execFileSync, fork } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -13,7 +13,7 @@ const path = require('node:path');
 const engine = require('../test/harness/engine');
 const { TEST_KEY } = require('../test/fake/server');
 const { ensureN8nInstalled } = require('../test/e2e/n8n-runner');
-const { benchProcesses } = require('./processes');
+const { benchProcesses, startFakeProcess } = require('./processes');
 
 const ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -23,26 +23,6 @@ const progress = (text) => process.stderr.write(`[bench ${new Date().toISOString
 // ---------------------------------------------------------------------------------------------
 // plumbing
 
-function startFakeProcess() {
-	const child = fork(path.join(__dirname, 'fake-process.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-	let next = 0;
-	const pending = new Map();
-	const ready = new Promise((resolve) => child.once('message', resolve));
-	child.on('message', (message) => {
-		if (message.id === undefined) return;
-		const { resolve, reject } = pending.get(message.id);
-		pending.delete(message.id);
-		if (message.error) reject(new Error(message.error));
-		else resolve(message.result);
-	});
-	const call = (cmd, ...args) =>
-		new Promise((resolve, reject) => {
-			const id = next++;
-			pending.set(id, { resolve, reject });
-			child.send({ id, cmd, args });
-		});
-	return { ready, call, stop: () => child.disconnect() };
-}
 
 const median = (values) => {
 	const sorted = [...values].sort((a, b) => a - b);
