@@ -2,18 +2,16 @@
 export const CREDENTIAL_TYPE = 'justFlowItApi';
 
 /**
- * Every API path in one place (contract §5), `{id}` standing for an id. Paths marked [assumed] in
- * the contract may differ in reality; change them here only.
+ * The paths the node's own code requests (generation polls, image downloads, name look-ups, list
+ * search, the trigger), `{id}` standing for an id (contract §5). Each operation's route is declared
+ * on the operation in resources/; a path marked [assumed] in the contract changes in both places.
  */
 export const API_PATHS = {
 	diagrams: '/diagrams',
 	diagram: '/diagrams/{id}',
-	diagramBpmn: '/diagrams/{id}/bpmn',
 	diagramImage: '/diagrams/{id}/image',
-	generate: '/diagrams/generate',
 	generation: '/generations/{id}',
 	folders: '/folders',
-	folder: '/folders/{id}',
 } as const;
 
 /** A path with its id filled in. */
@@ -21,10 +19,6 @@ export function apiPath(template: string, id: string): string {
 	return template.replace('{id}', encodeURIComponent(id));
 }
 
-/** A path whose id comes from an n8n expression, for routing (e.g. `{{ $value }}`). */
-export function routedPath(template: string, idExpression: string): string {
-	return `=${template.replace('{id}', idExpression)}`;
-}
 
 /** The API's largest page (contract §11). */
 export const MAX_PAGE_SIZE = 100;

@@ -130,15 +130,6 @@ export function readApiFailure(response: IN8nHttpFullResponse): ApiFailure {
 	return failure;
 }
 
-/** A failure without any HTTP response (the connection dropped, timed out, or was refused). */
-export function transportFailure(error: unknown): ApiFailure {
-	const candidate = error as { code?: unknown; cause?: { code?: unknown }; message?: unknown };
-	const code =
-		asString(candidate?.cause?.code) ??
-		asString(candidate?.code) ??
-		(/timeout/i.test(String(candidate?.message ?? '')) ? 'ETIMEDOUT' : undefined);
-	return { status: 0, transportCode: code };
-}
 
 function humanDuration(seconds: number): string {
 	if (seconds < 90) return `${Math.ceil(seconds)} seconds`;

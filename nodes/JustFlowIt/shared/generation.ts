@@ -5,7 +5,7 @@ import { diagramImage, imageItem, lookUpDiagramName } from './binary';
 import { API_PATHS, apiPath } from './constants';
 import type { ImageFormat } from './constants';
 import { bodyToObject } from './errors';
-import { sendApiRequest } from './transport';
+import { cancelSignalOf, sendApiRequest } from './transport';
 import { systemClock } from './rateGate';
 
 /**
@@ -41,11 +41,6 @@ function startedGeneration(ctx: IExecuteSingleFunctions, items: INodeExecutionDa
 	return generation;
 }
 
-function cancelSignal(ctx: IExecuteSingleFunctions): AbortSignal | undefined {
-	const withSignal = ctx as { getExecutionCancelSignal?: () => AbortSignal | undefined };
-	return typeof withSignal.getExecutionCancelSignal === 'function' ? withSignal.getExecutionCancelSignal() : undefined;
-}
-
 /**
  * postReceive of Generate → Create: unless Wait for Completion is off, polls the generation until
  * it succeeds or fails, bounded by Options → Generation Timeout. Any status other than the two
@@ -60,7 +55,7 @@ export async function waitForGeneration(
 	const id = String(generation.id);
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const timeoutSeconds = Number(options.timeout) > 0 ? Number(options.timeout) : DEFAULT_GENERATION_TIMEOUT_SECONDS;
-	const signal = cancelSignal(this);
+	const signal = cancelSignalOf(this);
 	const startedAt = systemClock.now();
 	const deadline = startedAt + timeoutSeconds * 1000;
 	let current = generation;

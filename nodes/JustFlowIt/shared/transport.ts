@@ -148,7 +148,7 @@ function readParameter(ctx: TransportContext, name: string, fallback: unknown): 
 }
 
 /** The execution's cancel signal, where this n8n version and context have one. */
-function cancelSignalOf(ctx: TransportContext): AbortSignal | undefined {
+export function cancelSignalOf(ctx: TransportContext): AbortSignal | undefined {
 	const withSignal = ctx as { getExecutionCancelSignal?: () => AbortSignal | undefined };
 	return typeof withSignal.getExecutionCancelSignal === 'function' ? withSignal.getExecutionCancelSignal() : undefined;
 }
@@ -158,17 +158,12 @@ function itemOf(ctx: TransportContext): { itemIndex?: number } {
 	return typeof withItem.getItemIndex === 'function' ? { itemIndex: withItem.getItemIndex() } : {};
 }
 
-function isIdempotent(method: IHttpRequestMethods | undefined): boolean {
-	return (method ?? 'GET').toUpperCase() !== 'POST';
-}
-
 /** Stands for an attempt that got no HTTP answer, so the loop treats every attempt alike. */
 type NoAnswer = IN8nHttpFullResponse & { statusCode: 0; transportCode?: string };
 
 /** The loop that applies REQUEST_POLICY. */
 async function sendWithPolicy(session: Session, request: IHttpRequestOptions): Promise<IN8nHttpFullResponse> {
 	const { gate, ctx } = session;
-	const idempotent = isIdempotent(request.method);
 	const startedAt = systemClock.now();
 	const waitBudgetEndsAt = startedAt + session.maxWaitSeconds * 1000;
 	let backoffs = 0;
@@ -196,7 +191,7 @@ async function sendWithPolicy(session: Session, request: IHttpRequestOptions): P
 				? { status: 0, transportCode: (response as NoAnswer).transportCode }
 				: readApiFailure(response);
 		const outcome = classify(failure);
-		const reaction = REQUEST_POLICY[outcome][idempotent ? 'idempotent' : 'post'];
+		const reaction = REQUEST_POLICY[outcome][session.context.isPost ? 'post' : 'idempotent'];
 		if (reaction === 'wait, send again') {
 			// The API's word on when the key may send again holds for every request with it.
 			const waitSeconds = failure.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS;
