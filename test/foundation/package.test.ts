@@ -42,6 +42,10 @@ describe('the published package', () => {
 				'dist/credentials/JustFlowItApi.credentials.js',
 				'dist/icons/justflowit.svg',
 				'dist/icons/justflowit.dark.svg',
+				// output schemas n8n serves to its editor (one per operation; test/schemas checks them all)
+				'dist/nodes/JustFlowIt/__schema__/v1.0.0/diagram/create.json',
+				'dist/nodes/JustFlowIt/__schema__/v1.0.0/generate/create.json',
+				'dist/nodes/JustFlowItTrigger/__schema__/v1.0.0/output.json',
 			]),
 		);
 		expect(files.some((file) => file.includes('test'))).toBe(false);
