@@ -141,3 +141,36 @@ describe("each Docs link lands on its own README section", () => {
 		expect(readmeAnchors).toContain(section);
 	});
 });
+
+describe("hints for n8n's AI workflow builder (builderHint, n8n-workflow 2.41)", () => {
+	const node = new JustFlowIt().description;
+	const trigger = new JustFlowItTrigger().description;
+	const hintOf = (properties: IDataObject[], name: string) =>
+		properties.filter((p) => p.name === name).map((p) => (p.builderHint as IDataObject | undefined)?.propertyHint);
+
+	it('say when to use each node and name the nodes it works with', () => {
+		expect(node.builderHint.searchHint).toMatch(/BPMN/);
+		expect(trigger.builderHint.searchHint).toMatch(/Polling trigger/);
+		expect(node.builderHint.relatedNodes.map((r: IDataObject) => r.nodeType)).toEqual([
+			'n8n-nodes-base.formTrigger',
+			'n8n-nodes-base.gmail',
+			'n8n-nodes-base.googleDrive',
+			'n8n-nodes-base.readWriteFile',
+			'n8n-nodes-justflowit.justFlowItTrigger',
+		]);
+		expect(trigger.builderHint.relatedNodes.map((r: IDataObject) => r.nodeType)).toEqual(['n8n-nodes-justflowit.justFlowIt']);
+	});
+
+	it.each(['prompt', 'waitForCompletion', 'bpmnSource', 'diagramId', 'folderId', 'binaryPropertyName'])(
+		'explain the key parameter %s of the node',
+		(name) => {
+			const hints = hintOf(node.properties, name);
+			expect(hints.length).toBeGreaterThan(0);
+			for (const hint of hints) expect(hint).toEqual(expect.any(String));
+		},
+	);
+
+	it("explain the trigger's event", () => {
+		expect(hintOf(trigger.properties, 'event')).toEqual([expect.stringContaining('diagramChanged')]);
+	});
+});
