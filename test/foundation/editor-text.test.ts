@@ -90,6 +90,19 @@ describe('error texts keep every word in n8n\'s error popup (no "<")', () => {
 		expect(`${result.error?.message} ${result.error?.description}`).not.toContain('<');
 	});
 
+	it("shows the reason of a failed generation with ‹ › in place of its angle brackets", async () => {
+		fake.settings.generation = {
+			...fake.settings.generation,
+			queuedMs: 10,
+			runningMs: 10,
+			outcome: 'failed',
+			failure: { code: 'generation_failed', message: 'The prompt names no steps between <start> and <end>.' },
+		};
+		const result = await run(fake, { resource: 'generate', operation: 'create', prompt: 'Hello' });
+		expect(result.error?.message).toBe('Just Flow It could not generate the diagram: The prompt names no steps between ‹start› and ‹end›.');
+		expect(`${result.error?.message} ${result.error?.description}`).not.toContain('<');
+	});
+
 	it('echoes an invalid ID with ‹ › in place of its angle brackets', async () => {
 		const result = await run(fake, { resource: 'diagram', operation: 'get', diagramId: '={{ "<b>42</b>" }}' });
 		expect(fake.requests).toHaveLength(0);
