@@ -80,6 +80,7 @@ async function collectForAccount(fake, key, answers) {
 	add('diagram/export', { diagramId: byId(inFolder.id) });
 	add('render/image', { diagramId: byId(inFolder.id) });
 	add('render/image', { diagramId: byId(atTop.id), format: 'svg', theme: 'dark' });
+	add('render/image', { diagramId: byId(atTop.id), options: { lookUpName: true } });
 	add('folder/create', { name: 'Archive' });
 	add('folder/create', { name: 'Receivables', additionalFields: { parentId: byId(folder.id), context: 'One lane per team' } });
 	add('folder/get', { folderId: byId(folder.id) });
