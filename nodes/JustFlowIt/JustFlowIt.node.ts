@@ -10,6 +10,9 @@ import { searchDiagrams, searchFolders, searchFoldersOrTopLevel } from './shared
 import { sendDeclaredRequest } from './shared/routing';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS } from './shared/transport';
 
+/** README section of this node (a test checks the anchor names a README heading). */
+const DOCS_URL = 'https://github.com/justflowit/n8n-nodes-justflowit#operations';
+
 export class JustFlowIt implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Just Flow It',
@@ -20,6 +23,34 @@ export class JustFlowIt implements INodeType {
 		subtitle: '={{ ({ "diagram:create": "Import Diagram", "diagram:delete": "Delete Diagram", "diagram:export": "Export Diagram", "diagram:get": "Get Diagram", "diagram:getAll": "Get Many Diagrams", "diagram:update": "Update Diagram", "folder:create": "Create Folder", "folder:delete": "Delete Folder", "folder:get": "Get Folder", "folder:getAll": "Get Many Folders", "folder:update": "Update Folder", "generate:create": "Generate Diagram", "generate:get": "Get Generation", "render:image": "Render Image" })[$parameter["resource"] + ":" + $parameter["operation"]] || ($parameter["operation"] + " " + $parameter["resource"]) }}',
 		description:
 			'Generate BPMN 2.0 diagrams from plain words, manage diagrams and folders, import and export BPMN, render PNG or SVG',
+		// Used by the editor as it is (the codex URL would get n8n's tracking query after its #anchor).
+		documentationUrl: DOCS_URL,
+		builderHint: {
+			searchHint:
+				'Use for BPMN 2.0 process diagrams: generate a diagram from a process described in plain words (Generate → Create, returns a PNG or SVG image as binary), import or export .bpmn files, render a saved diagram as PNG or SVG, keep diagrams in nested folders. Not for charts of data or generic drawings.',
+			relatedNodes: [
+				{
+					nodeType: 'n8n-nodes-base.formTrigger',
+					relationHint: 'Collect a process description from a form and pass it as the Generate prompt',
+				},
+				{
+					nodeType: 'n8n-nodes-base.gmail',
+					relationHint: 'Mail the generated diagram image (binary property data) as an attachment',
+				},
+				{
+					nodeType: 'n8n-nodes-base.googleDrive',
+					relationHint: 'Store exported .bpmn files or rendered images',
+				},
+				{
+					nodeType: 'n8n-nodes-base.readWriteFile',
+					relationHint: 'Read a .bpmn file from disk to import it, or write an exported one',
+				},
+				{
+					nodeType: 'n8n-nodes-justflowit.justFlowItTrigger',
+					relationHint: 'Start a workflow when a diagram or folder is created or a diagram changes',
+				},
+			],
+		},
 		defaults: { name: 'Just Flow It' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -32,6 +32,18 @@ export class JustFlowItTrigger implements INodeType {
 		subtitle:
 			'={{ $parameter["event"] === "diagramChanged" ? "New or Updated Diagram" : $parameter["event"] === "folderCreated" ? "New Folder" : "New Diagram" }}',
 		description: 'Starts the workflow when a diagram or folder is created in Just Flow It, or a diagram changes',
+		// Used by the editor as it is (the codex URL would get n8n's tracking query after its #anchor).
+		documentationUrl: 'https://github.com/justflowit/n8n-nodes-justflowit#trigger',
+		builderHint: {
+			searchHint:
+				'Polling trigger for Just Flow It (BPMN diagrams): starts a workflow for each new diagram, each new or updated diagram, or each new folder. Outputs the diagram or folder object (id, name, folder_id, created_at, updated_at).',
+			relatedNodes: [
+				{
+					nodeType: 'n8n-nodes-justflowit.justFlowIt',
+					relationHint: 'Export the new diagram as .bpmn or render it as PNG or SVG by its id',
+				},
+			],
+		},
 		defaults: { name: 'Just Flow It Trigger' },
 		polling: true,
 		inputs: [],
@@ -62,6 +74,10 @@ export class JustFlowItTrigger implements INodeType {
 					},
 				],
 				default: 'diagramCreated',
+				builderHint: {
+					propertyHint:
+						'diagramCreated for each new diagram, diagramChanged for new or updated diagrams (reads the whole list on each poll), folderCreated for each new folder',
+				},
 			},
 			{
 				displayName:

@@ -2,7 +2,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 
 import { API_PATHS, MAX_PAGE_SIZE } from '../JustFlowIt/shared/constants';
-import { bodyToObject, headerValue } from '../JustFlowIt/shared/errors';
+import { bodyToObject, headerValue, withoutAngleBrackets } from '../JustFlowIt/shared/errors';
 import { sendApiRequest } from '../JustFlowIt/shared/transport';
 import { isUuid } from '../JustFlowIt/shared/validation';
 import { FOLDER_URL_REGEX } from './descriptions';
@@ -29,7 +29,7 @@ export function readFolderFilter(ctx: IPollFunctions): string | undefined {
 	const linked = new RegExp(FOLDER_URL_REGEX).exec(value);
 	if (linked) value = linked[1];
 	if (!isUuid(value)) {
-		throw new NodeOperationError(ctx.getNode(), `Folder "${value.slice(0, 80)}" is not a valid ID`, {
+		throw new NodeOperationError(ctx.getNode(), `Folder "${withoutAngleBrackets(value.slice(0, 80))}" is not a valid ID`, {
 			description:
 				'Just Flow It IDs look like 8b1f6c2e-3a4d-4e9b-9c1a-2f7d8e0a5b3c. Choose the folder from the list, paste its ID or its link, or leave it empty for all diagrams.',
 		});

@@ -13,7 +13,12 @@
  *   4. run Render → Image and see the PNG in the binary panel;
  *   5. run it on a diagram that does not exist and read the error;
  *   6. read the node's subtitle on the canvas; switch it to Diagram → Update and find
- *      "Top Level (No Folder)" first in Update Fields → Folder, which sends folder_id null.
+ *      "Top Level (No Folder)" first in Update Fields → Folder, which sends folder_id null;
+ *   7. find the import operation by typing "Import" in the Operation list, read its BPMN errors
+ *      whole in n8n's error popup (the node's check and the API's message), "Import Diagram" on
+ *      the canvas;
+ *   8. in a new workflow, map a field of Diagram → Get into an Edit Fields node before the Just
+ *      Flow It node has run: the editor shows it from the package's output schema.
  *
  * Each step writes a screenshot to test/browser/screenshots/<run>/ (gitignored); the folder is
  * printed at the end. Chromium reaches 127.0.0.1 only (host resolver rules + a dead proxy), and
@@ -195,6 +200,27 @@ async function closeCredentialDialog() {
 	await page.waitForSelector(sel('credential-edit-dialog'), { hidden: true, timeout: STEP_TIMEOUT_MS });
 }
 
+/**
+ * In the open nodes panel: searches "Just Flow It", opens it and shows its actions (the package
+ * also has a trigger: as a first step n8n lists the triggers and may fold the actions).
+ */
+async function showJustFlowItActions() {
+	await page.waitForSelector(sel('node-creator-search-bar'), { visible: true });
+	await page.keyboard.type('Just Flow It');
+	await clickText(sel('node-creator-item-name'), 'Just Flow It');
+	await waitForText(sel('node-creator-category-item'), 'Actions');
+	const actionShown = await page.$$eval(
+		sel('node-creator-item-name'),
+		(els, name) => els.some((el) => el.offsetParent !== null && el.innerText.trim() === name),
+		NODE_NAME,
+	);
+	if (!actionShown) {
+		await page.$$eval(sel('node-creator-category-item'), (els) =>
+			els.find((el) => el.offsetParent !== null && el.innerText.trim().startsWith('Actions')).click(),
+		);
+	}
+}
+
 beforeAll(async () => {
 	const started = Date.now();
 	fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -238,33 +264,21 @@ afterAll(async () => {
 describe('the Just Flow It node in the n8n editor (real browser)', () => {
 	it('is found in the nodes panel by name, with its actions, and opens on its Render → Image action', async () => {
 		await page.click(sel('canvas-add-button'));
-		await page.waitForSelector(sel('node-creator-search-bar'), { visible: true });
-		await page.keyboard.type('Just Flow It');
-		await clickText(sel('node-creator-item-name'), 'Just Flow It');
-		// The package also has a trigger: as a first step n8n lists the triggers and may fold the actions.
-		await waitForText(sel('node-creator-category-item'), 'Actions');
-		const actionShown = await page.$$eval(
-			sel('node-creator-item-name'),
-			(els, name) => els.some((el) => el.offsetParent !== null && el.innerText.trim() === name),
-			NODE_NAME,
-		);
-		if (!actionShown) {
-			await page.$$eval(sel('node-creator-category-item'), (els) =>
-				els.find((el) => el.offsetParent !== null && el.innerText.trim().startsWith('Actions')).click(),
-			);
-		}
+		await showJustFlowItActions();
+		// The import operation goes by Import in the panel too (as in the Operation list and on the canvas).
+		await waitForText(sel('node-creator-item-name'), actionText('diagram', 'create'));
+		expect(actionText('diagram', 'create')).toBe('Import a diagram from BPMN');
 		await waitForText(sel('node-creator-item-name'), NODE_NAME);
 		await screenshot('nodes-panel-actions');
 		await clickText(sel('node-creator-item-name'), NODE_NAME);
 		await page.waitForSelector(sel('ndv'), { visible: true });
 		await page.waitForSelector(sel('resource-locator-diagramId'), { visible: true });
 
-		// The NDV's Docs link: n8n appends its tracking query to the codex URL, so that URL has no #fragment.
+		// The NDV's Docs link is the node's documentationUrl as it is: the README's Operations section.
 		const docs = await page.$$eval(`${sel('ndv')} a`, (links) =>
 			links.filter((a) => a.innerText.trim() === 'Docs').map((a) => a.href),
 		);
-		expect(docs).toHaveLength(1);
-		expect(docs[0]).toMatch(/^https:\/\/github\.com\/justflowit\/n8n-nodes-justflowit\/blob\/main\/README\.md\?utm_source=n8n_app/);
+		expect(docs).toEqual(['https://github.com/justflowit/n8n-nodes-justflowit#operations']);
 		await screenshot('node-opened');
 	});
 
@@ -435,6 +449,115 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 		await page.waitForSelector(sel('ndv'), { hidden: true });
 		await waitForText(node, 'Update Diagram');
 		await screenshot('canvas-subtitle-update');
+	});
+
+	it('finds the import operation by typing "Import" in Diagram\'s operations; its BPMN errors keep every word in n8n\'s error popup; the canvas reads "Import Diagram"', async () => {
+		const node = `${sel('canvas-node')}[data-node-type="n8n-nodes-justflowit.justFlowIt"]`;
+		await page.click(node, { count: 2 });
+		await page.waitForSelector(sel('ndv'), { visible: true });
+		await clickOnceSettled(sel('parameter-input-operation'));
+		await page.keyboard.type('Import');
+		await waitForText(sel('parameter-input-item'), 'Import');
+		const offered = await page.$$eval(sel('parameter-input-item'), (els) =>
+			els.filter((el) => el.offsetParent !== null).map((el) => el.innerText.split('\n')[0].trim()),
+		);
+		expect(offered).toEqual(['Import']);
+		await screenshot('operation-filtered-by-import');
+		await clickText(sel('parameter-input-item'), 'Import', { firstLine: true });
+
+		await typeInto(`${sel('parameter-input-name')} input`, 'Broken import');
+		await pickOption('bpmnSource', 'Text');
+		const xmlField = `${sel('parameter-input-bpmnXml')} textarea`;
+		const before = fake.requests.length;
+		// The node's own check: n8n's popup once showed "it has no BPMN root element" (it drops <definitions>).
+		await typeInto(xmlField, '<html><body>hello</body></html>');
+		await page.click(sel('node-execute-button'));
+		const localProblem = 'BPMN XML is not a BPMN 2.0 document: it has no BPMN definitions root element';
+		await waitForText(sel('node-error-message'), localProblem);
+		await waitForText('.el-notification', localProblem);
+		expect(fake.requests.slice(before).filter((r) => r.method === 'POST')).toEqual([]);
+		await screenshot('import-error-popup-node-check');
+
+		// The API's own message names <definitions> and <process>: shown with ‹ › in both places.
+		await typeInto(
+			xmlField,
+			'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"><bpmn:documentation><bpmn:process id="p"/></bpmn:documentation></bpmn:definitions>',
+		);
+		await page.click(sel('node-execute-button'));
+		await waitForApiRequest((r) => r.method === 'POST' && r.path === '/api/v1/diagrams' && r.status === 422, 'the rejected import');
+		const apiProblem = 'Just Flow It rejected the BPMN: bpmn_xml is not a usable BPMN 2.0 document: ‹definitions› contains no ‹process› or ‹collaboration›.';
+		await waitForText(sel('node-error-message'), apiProblem);
+		await waitForText('.el-notification', apiProblem);
+		await screenshot('import-error-popup-api-message');
+
+		await page.click(sel('ndv-close-button'));
+		await page.waitForSelector(sel('ndv'), { hidden: true });
+		await waitForText(node, 'Import Diagram');
+		await screenshot('canvas-subtitle-import');
+	});
+
+	it('maps a Just Flow It field in the next node before the Just Flow It node has run (its output schema)', async () => {
+		page.on('dialog', (dialog) => dialog.accept().catch(() => undefined));
+		await page.goto(`${server.base}/workflow/new`, { waitUntil: 'domcontentloaded', timeout: STEP_TIMEOUT_MS * 2 });
+		await page.waitForSelector(sel('canvas-add-button'), { visible: true, timeout: STEP_TIMEOUT_MS * 2 });
+		const before = fake.requests.length;
+		await page.click(sel('canvas-add-button'));
+		await showJustFlowItActions();
+		const getAction = actionText('diagram', 'get');
+		await clickText(sel('node-creator-item-name'), getAction);
+		await page.waitForSelector(sel('ndv'), { visible: true });
+		await page.click(sel('ndv-close-button'));
+		await page.waitForSelector(sel('ndv'), { hidden: true });
+
+		// The editor asks n8n for the schema of Diagram → Get as soon as a next node shows its input.
+		const schemaAnswer = page.waitForResponse((response) => response.url().includes('/schemas/n8n-nodes-justflowit.justFlowIt/'), {
+			timeout: STEP_TIMEOUT_MS,
+		});
+		await clickOnceSettled(sel('canvas-handle-plus'));
+		await page.waitForSelector(sel('node-creator-search-bar'), { visible: true });
+		await page.keyboard.type('Edit Fields');
+		await page.waitForFunction(
+			(s) => [...document.querySelectorAll(s)].some((el) => el.offsetParent && el.innerText.trim().startsWith('Edit Fields')),
+			{ timeout: STEP_TIMEOUT_MS },
+			sel('node-creator-item-name'),
+		);
+		await page.$$eval(sel('node-creator-item-name'), (els) =>
+			els.find((el) => el.offsetParent && el.innerText.trim().startsWith('Edit Fields')).click(),
+		);
+		await page.waitForSelector(sel('ndv'), { visible: true });
+		const answer = await schemaAnswer;
+		expect([new URL(answer.url()).pathname, answer.status()]).toEqual(['/schemas/n8n-nodes-justflowit.justFlowIt/1.0.0/diagram/get.json', 200]);
+
+		const input = sel('ndv-input-panel');
+		await waitForText(input, 'Usually outputs the following fields');
+		const fields = await page.$$eval(`${input} ${sel('run-data-schema-item')} [data-target="mappable"]`, (els) =>
+			els.map((el) => el.getAttribute('data-name')),
+		);
+		// Every field of the schema the package ships for Diagram → Get (the list may render in any order).
+		const shipped = require('../../dist/nodes/JustFlowIt/__schema__/v1.0.0/diagram/get.json');
+		expect([...fields].sort()).toEqual(Object.keys(shipped.properties).sort());
+		expect(fields).toContain('name');
+		await screenshot('schema-preview-before-run');
+
+		// Drag "name" onto the fields to set, as a user maps it.
+		const pill = await page.waitForSelector(`${input} [data-target="mappable"][data-name="name"]`, { visible: true });
+		const from = await pill.boundingBox();
+		const to = await (await page.waitForSelector(sel('assignment-collection-drop-area'), { visible: true })).boundingBox();
+		await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+		await page.mouse.down();
+		await page.mouse.move(from.x + from.width / 2 + 30, from.y + from.height / 2, { steps: 5 });
+		await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 20 });
+		await page.mouse.up();
+		await page.waitForFunction(
+			(s) => [...document.querySelectorAll(`${s} input`)].some((el) => el.value === 'name'),
+			{ timeout: STEP_TIMEOUT_MS, polling: 200 },
+			sel('assignment-collection-assignments'),
+		);
+		const assignment = await waitForText(sel('assignment-collection-assignments'), '{{ $json.name }}');
+		expect(assignment).toContain('{{ $json.name }}');
+		await screenshot('schema-field-mapped-before-run');
+		// Nothing ran: the fake API saw no request for a diagram.
+		expect(fake.requests.slice(before).filter((r) => /^\/api\/v1\/diagrams\/[^/]+$/.test(r.path))).toEqual([]);
 	});
 	it("n8n's own credential test (POST /rest/credentials/test) gives each rule's message", async () => {
 		const revoked = fake.addKey('jfi_sk_live_REVOKEDKEY00000000000000', { status: 'revoked' });

@@ -63,7 +63,7 @@ describe('Diagram → Create (BPMN import)', () => {
 		);
 		expect(fake.requests).toHaveLength(0);
 		expect(result.error?.message).toBe(
-			'The file in "data" is not a BPMN 2.0 document: it has no BPMN <definitions> root element',
+			'The file in "data" is not a BPMN 2.0 document: it has no BPMN definitions root element',
 		);
 	});
 

@@ -42,20 +42,25 @@ describe('the published package', () => {
 				'dist/credentials/JustFlowItApi.credentials.js',
 				'dist/icons/justflowit.svg',
 				'dist/icons/justflowit.dark.svg',
+				// output schemas n8n serves to its editor (one per operation; test/schemas checks them all)
+				'dist/nodes/JustFlowIt/__schema__/v1.0.0/diagram/create.json',
+				'dist/nodes/JustFlowIt/__schema__/v1.0.0/generate/create.json',
+				'dist/nodes/JustFlowItTrigger/__schema__/v1.0.0/output.json',
 			]),
 		);
 		expect(files.some((file) => file.includes('test'))).toBe(false);
 	});
 
-	it("gives n8n's Docs links no #fragment (n8n appends its tracking query to the codex URL)", () => {
-		const codexFiles = files.filter((file) => file.endsWith('.node.json'));
-		expect(codexFiles.length).toBeGreaterThan(0);
-		for (const file of codexFiles) {
-			const codex = JSON.parse(readFileSync(join(unpacked, file), 'utf8'));
-			const urls = [...(codex.resources?.primaryDocumentation ?? []), ...(codex.resources?.credentialDocumentation ?? [])];
-			expect(urls.length).toBeGreaterThan(0);
-			for (const { url } of urls) expect(`${file}: ${url}`).not.toContain('#');
-		}
+	it("gives each node's Docs link a README section that n8n opens as it is (documentationUrl, not the codex URL n8n appends its query to)", async () => {
+		const loader = new PackageDirectoryLoader(unpacked);
+		await loader.loadAll();
+		const links = Object.values(loader.nodeTypes as Record<string, { type: { description: { documentationUrl?: string; codex?: { resources?: { primaryDocumentation?: Array<{ url: string }> } } } } }>).map(
+			({ type: { description } }) => [description.documentationUrl, description.codex?.resources?.primaryDocumentation?.[0]?.url],
+		);
+		expect(links).toEqual([
+			['https://github.com/justflowit/n8n-nodes-justflowit#operations', 'https://github.com/justflowit/n8n-nodes-justflowit#operations'],
+			['https://github.com/justflowit/n8n-nodes-justflowit#trigger', 'https://github.com/justflowit/n8n-nodes-justflowit#trigger'],
+		]);
 	});
 
 	it('ships no source maps (their TypeScript sources are not in the package)', () => {

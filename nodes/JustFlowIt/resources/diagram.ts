@@ -32,14 +32,6 @@ export const diagramOperations: INodeProperties[] = [
 		default: 'getAll',
 		options: [
 			{
-				name: 'Create',
-				value: 'create',
-				action: 'Import a diagram from BPMN',
-				description: 'Import a BPMN 2.0 file or XML text as a new diagram',
-				// body: name, bpmn_xml (from BPMN Source), folder_id (Additional Fields)
-				routing: { request: { method: 'POST', url: '/diagrams' } },
-			},
-			{
 				name: 'Delete',
 				value: 'delete',
 				action: 'Delete a diagram',
@@ -88,6 +80,16 @@ export const diagramOperations: INodeProperties[] = [
 				},
 			},
 			{
+				// Named Import everywhere (Operation list, nodes panel, canvas subtitle); the stored
+				// value stays `create` (POST /diagrams), as saved workflows hold it.
+				name: 'Import',
+				value: 'create',
+				action: 'Import a diagram from BPMN',
+				description: 'Import a BPMN 2.0 file or XML text as a new diagram',
+				// body: name, bpmn_xml (from BPMN Source), folder_id (Additional Fields)
+				routing: { request: { method: 'POST', url: '/diagrams' } },
+			},
+			{
 				name: 'Update',
 				value: 'update',
 				action: 'Update a diagram',
@@ -103,7 +105,7 @@ export const diagramOperations: INodeProperties[] = [
 ];
 
 export const diagramFields: INodeProperties[] = [
-	// Create (import BPMN)
+	// Import (stored value `create`)
 	newNameField('diagram', 'e.g. Customer onboarding', show('create')),
 	{
 		displayName: 'BPMN Source',
@@ -116,6 +118,10 @@ export const diagramFields: INodeProperties[] = [
 		],
 		default: 'binary',
 		description: 'Where the BPMN 2.0 XML comes from',
+		builderHint: {
+			propertyHint:
+				'binary when an earlier node provides a .bpmn file (Input Binary Field names it); text when the XML is a string field of the input item (map it into BPMN XML)',
+		},
 		displayOptions: { show: show('create') },
 		// body.bpmn_xml: the file's or the text's XML, checked first
 		routing: { send: { preSend: [attachBpmnXml] } },

@@ -56,6 +56,11 @@ export const generateFields: INodeProperties[] = [
 		placeholder:
 			'e.g. Employee onboarding: HR prepares the contract, IT creates accounts, the manager plans the first week',
 		description: 'The process in plain words: the steps, who does them, and the decisions along the way',
+		builderHint: {
+			propertyHint:
+				'Plain-language description of the process to draw (steps, roles, decisions), often mapped from a form field or an earlier AI step; at least a sentence',
+			placeholderSupported: true,
+		},
 		displayOptions: { show: show('create') },
 		routing: {
 			send: {
@@ -74,6 +79,10 @@ export const generateFields: INodeProperties[] = [
 		default: true,
 		description:
 			'Whether to wait until the diagram is ready. Off: returns the queued generation at once; use Generate → Get later.',
+		builderHint: {
+			propertyHint:
+				'Keep true (default) so the node outputs the finished diagram and its image; false only when a later Generate → Get polls for it',
+		},
 		displayOptions: { show: show('create') },
 	},
 	{

@@ -10,7 +10,7 @@ import type {
 
 import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TYPES, MAX_BODY_BYTES } from './constants';
 import type { ImageFormat } from './constants';
-import { bodyToObject, bodyToText, headerValue } from './errors';
+import { bodyToObject, bodyToText, headerValue, withoutAngleBrackets } from './errors';
 import { downloadLink, sendApiRequest } from './transport';
 import { readIdParameter } from './validation';
 
@@ -100,16 +100,17 @@ export async function toBinary(
 /** Why a text is not a BPMN 2.0 document, or undefined when it looks like one. */
 export function bpmnProblem(xml: string): string | undefined {
 	const text = xml.replace(/^\uFEFF/, '').trim();
-	if (!text.startsWith('<')) return 'it is not XML (it does not start with "<")';
+	// Worded without angle brackets: n8n's error popup drops anything between them.
+	if (!text.startsWith('<')) return 'it is not XML (it does not start with a tag)';
 	const root = /<(?:([A-Za-z_][\w.-]*):)?definitions\b([^>]*)>/.exec(text);
-	if (!root) return 'it has no BPMN <definitions> root element';
+	if (!root) return 'it has no BPMN definitions root element';
 	const [, prefix, attributes] = root;
 	const nsAttribute = prefix ? `xmlns:${prefix}` : 'xmlns';
 	const namespace = new RegExp(`${nsAttribute.replace(':', '\\:')}\\s*=\\s*["']([^"']*)["']`).exec(attributes)?.[1];
 	if (namespace !== BPMN_MODEL_NAMESPACE) {
-		return `its <definitions> element is not in the BPMN 2.0 namespace ${BPMN_MODEL_NAMESPACE}`;
+		return `its definitions element is not in the BPMN 2.0 namespace ${BPMN_MODEL_NAMESPACE}`;
 	}
-	if (!/<(?:[A-Za-z_][\w.-]*:)?(process|collaboration)\b/.test(text)) return 'it has no <process> or <collaboration>';
+	if (!/<(?:[A-Za-z_][\w.-]*:)?(process|collaboration)\b/.test(text)) return 'it has no process or collaboration element';
 	return undefined;
 }
 
@@ -201,7 +202,7 @@ export async function bpmnFileItem(
 /** "text/html ("<excerpt>")": what an answer that was not the expected file held. */
 function describeBody(response: IN8nHttpFullResponse): string {
 	const type = headerValue(response.headers, 'content-type') ?? 'no Content-Type';
-	const text = bodyToText(response.body).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80);
+	const text = withoutAngleBrackets(bodyToText(response.body).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80));
 	return text ? `${type} ("${text}")` : `${type} with an empty body`;
 }
 

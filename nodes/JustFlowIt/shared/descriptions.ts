@@ -39,6 +39,9 @@ function idLocator(args: {
 		default: { mode: 'list', value: '' },
 		required: args.required ?? true,
 		description: args.description,
+		builderHint: {
+			propertyHint: `A ${args.kind} ID (UUID) in mode "id", usually mapped from the id field of an earlier Just Flow It node or trigger (for example ${args.kind === 'diagram' ? 'the diagram_id of a generation' : "a folder's id"}); mode "list" needs a user to pick it in the editor.`,
+		},
 		...(args.show ? { displayOptions: { show: args.show } } : {}),
 		modes: [
 			{
@@ -183,6 +186,12 @@ export function binaryPropertyField(show: Shown, direction: 'input' | 'output'):
 		default: 'data',
 		required: true,
 		placeholder: 'e.g. data',
+		builderHint: {
+			propertyHint:
+				direction === 'input'
+					? 'The binary property of the input item that holds the .bpmn file, e.g. data from a Read/Write Files from Disk or an HTTP Request node'
+					: 'The binary property the file is written to; later nodes (e-mail attachments, cloud storage uploads) read it by this name',
+		},
 		hint:
 			direction === 'input'
 				? 'The name of the input binary field containing the .bpmn file'

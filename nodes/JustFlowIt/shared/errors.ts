@@ -94,6 +94,15 @@ export function withoutSecrets(text: string): string {
 	return text.replace(SECRET_KEY_SHAPE, 'jfi_sk_…');
 }
 
+/**
+ * A text from outside (the API's message, a value the user entered) as n8n's error popup can show
+ * it: the popup drops anything between angle brackets as if it were an HTML tag ("no <process>"
+ * would read "no"), so they become ‹ and ›.
+ */
+export function withoutAngleBrackets(text: string): string {
+	return text.replace(/</g, '‹').replace(/>/g, '›');
+}
+
 function excerpt(text: string): string | undefined {
 	const plain = withoutSecrets(text)
 		.replace(/<script[\s\S]*?<\/script>/gi, ' ')
@@ -102,7 +111,8 @@ function excerpt(text: string): string | undefined {
 		.replace(/\s+/g, ' ')
 		.trim();
 	if (!plain) return undefined;
-	return plain.length > 160 ? `${plain.slice(0, 157)}…` : plain;
+	const shown = withoutAngleBrackets(plain);
+	return shown.length > 160 ? `${shown.slice(0, 157)}…` : shown;
 }
 
 function optional<T>(change: (value: T) => T, value: T | undefined): T | undefined {
@@ -121,7 +131,7 @@ export function readApiFailure(response: IN8nHttpFullResponse): ApiFailure {
 		status: response.statusCode,
 		type: asString(error.type),
 		code: asString(error.code),
-		apiMessage: optional(withoutSecrets, asString(error.message) ?? asString(envelope?.message)),
+		apiMessage: optional((text) => withoutAngleBrackets(withoutSecrets(text)), asString(error.message) ?? asString(envelope?.message)),
 		param: asString(error.param),
 		requestId: asString(envelope?.request_id) ?? headerValue(response.headers, 'x-request-id'),
 		retryAfterSeconds: parseRetryAfter(headerValue(response.headers, 'retry-after')),

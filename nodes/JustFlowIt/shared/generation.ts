@@ -4,7 +4,7 @@ import type { IDataObject, IExecuteSingleFunctions, INodeExecutionData, JsonObje
 import { diagramImage, imageItem, lookUpDiagramName } from './binary';
 import { API_PATHS, apiPath } from './constants';
 import type { ImageFormat } from './constants';
-import { bodyToObject } from './errors';
+import { bodyToObject, withoutAngleBrackets } from './errors';
 import { cancelSignalOf, sendApiRequest } from './transport';
 import { systemClock } from './rateGate';
 
@@ -86,7 +86,7 @@ export async function waitForGeneration(
 	}
 	if (current.status === 'failed') {
 		const reason = (current.error ?? {}) as IDataObject;
-		const apiReason = typeof reason.message === 'string' && reason.message ? reason.message : undefined;
+		const apiReason = typeof reason.message === 'string' && reason.message ? withoutAngleBrackets(reason.message) : undefined;
 		const code = typeof reason.code === 'string' ? ` Code: ${reason.code}.` : '';
 		// The API's reason usually says what to change; the node's own advice only stands in for it.
 		const advice = apiReason ? '' : 'Describe the steps, who does them and the decisions along the way, then run again. ';

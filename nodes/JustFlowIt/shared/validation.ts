@@ -1,7 +1,7 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteSingleFunctions, IHttpRequestOptions, PreSendAction } from 'n8n-workflow';
 
-import { forToolUse } from './errors';
+import { forToolUse, withoutAngleBrackets } from './errors';
 
 /** The 8-4-4-4-12 hex shape of the API's ids; versions vary, so nothing more is checked. */
 export const UUID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
@@ -55,7 +55,7 @@ function checkedId(ctx: IExecuteSingleFunctions, path: string, label: string, ru
 	}
 	if (rules.allowRoot && id.toLowerCase() === 'root') return id;
 	if (!isUuid(id)) {
-		throw forToolUse(ctx.getNode(), new NodeOperationError(ctx.getNode(), `${label} "${id.slice(0, 80)}" is not a valid ID`, {
+		throw forToolUse(ctx.getNode(), new NodeOperationError(ctx.getNode(), `${label} "${withoutAngleBrackets(id.slice(0, 80))}" is not a valid ID`, {
 			description: `Just Flow It IDs look like 3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31. Give the ${label.toLowerCase()}'s ID or its link, or pick it from the list (Get Many lists them with their IDs).${rules.allowRoot ? ' Use "root" for the top level.' : ''}`,
 			itemIndex: ctx.getItemIndex(),
 		}));
