@@ -8,6 +8,7 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
+import { describeAnswerBody } from './answers';
 import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TYPES, MAX_BODY_BYTES } from './constants';
 import type { ImageFormat } from './constants';
 import { bodyToObject, bodyToText, headerValue } from './errors';
@@ -198,11 +199,9 @@ export async function bpmnFileItem(
 	];
 }
 
-/** "text/html ("<excerpt>")": what an answer that was not the expected file held. */
+/** "text/html ("<excerpt>")": what an answer that was not the expected file held (redacted). */
 function describeBody(response: IN8nHttpFullResponse): string {
-	const type = headerValue(response.headers, 'content-type') ?? 'no Content-Type';
-	const text = bodyToText(response.body).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80);
-	return text ? `${type} ("${text}")` : `${type} with an empty body`;
+	return describeAnswerBody(response);
 }
 
 function requestIdSentence(response: IN8nHttpFullResponse): string {
