@@ -98,6 +98,18 @@ describe('a 2xx answer that is not the JSON asked for is an error saying what ca
 	});
 });
 
+describe('every refusal has a description (what happened, what to do)', () => {
+	it.each([['file:///etc/passwd'], ['ftp://127.0.0.1/x.png']])('a redirect to %s, refused by the HTTP client, still says what to do', async (location) => {
+		const diagram = fake.seedDiagram({ name: 'Elsewhere' });
+		fake.injectFailure({ path: `/diagrams/${diagram.id}/image`, status: 302, body: '', headers: { Location: location } });
+		const result = await run(fake, { resource: 'render', operation: 'image', diagramId: byId(String(diagram.id)) });
+		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=light`]);
+		expect(result.items).toEqual([]);
+		// The wording of the refusal itself belongs to the redirect policy; here: it is never bare.
+		expect(result.error?.description).toEqual(expect.stringMatching(/\S/));
+	});
+});
+
 describe('a 404 on a path without an id blames the address, not a missing object (finding 6)', () => {
 	it('Get Many with a Base URL ending in /api (not /api/v1) says the address was not found and how to fix the Base URL', async () => {
 		const baseUrl = `${fake.origin}/api`;

@@ -125,13 +125,13 @@ export function describeJsonValue(value: unknown): string {
 
 /**
  * An answer that must be one API object (a Diagram, Folder or Generation, contract §6): a JSON
- * object with a string `id`. Unknown fields pass through.
+ * object with an `id` (a string; a number is tolerated). Unknown fields pass through.
  */
 export function readJsonObject(response: IN8nHttpFullResponse, expectation: AnswerExpectation): IDataObject {
 	const value = readJsonAnswer(response, expectation);
 	if (value && typeof value === 'object' && !Array.isArray(value)) {
 		const object = value as IDataObject;
-		if (typeof object.id === 'string' && object.id) return object;
+		if ((typeof object.id === 'string' && object.id) || typeof object.id === 'number') return object;
 		throw unexpectedAnswer(expectation, response, `Just Flow It's answer is not ${expectation.what}: a JSON object without an id`, 'shape');
 	}
 	throw unexpectedAnswer(expectation, response, `Just Flow It's answer is not ${expectation.what}: ${describeJsonValue(value)}`, 'shape');

@@ -235,10 +235,13 @@ function explain403(failure: ApiFailure, requestContext: FailureContext): Explan
  * API's error envelope: the address is wrong, most often the credential's Base URL.
  */
 function explainWrongAddress(context: FailureContext, request: RequestRoute, what: string): Explanation {
-	const baseUrl = context.baseUrl ?? DEFAULT_BASE_URL;
+	// Shown without any user:password the Base URL may hold.
+	let baseUrl = DEFAULT_BASE_URL;
 	let basePath = '';
 	try {
-		basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
+		const parsed = new URL(context.baseUrl ?? DEFAULT_BASE_URL);
+		basePath = parsed.pathname.replace(/\/+$/, '');
+		baseUrl = `${parsed.origin}${basePath}`;
 	} catch {
 		basePath = '';
 	}
@@ -427,8 +430,19 @@ export function forToolUse<E extends NodeApiError | NodeOperationError>(node: IN
 	return error;
 }
 
-/** An error as n8n shows it: n8n's own errors pass through, anything else is wrapped. */
+/** What an error that says nothing else (a raw HTTP client error) tells the user to do. */
+export const FALLBACK_DESCRIPTION =
+	'The request to Just Flow It could not be completed. Run the node again; if it keeps failing, check the Base URL in the credential and Settings → Proxy, or contact Just Flow It support.';
+
+/**
+ * An error as n8n shows it: n8n's own errors pass through, anything else is wrapped; one without
+ * a description gets one, so every refusal says what to do.
+ */
 export function asNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+	const nodeError =
+		error instanceof NodeApiError || error instanceof NodeOperationError
+			? error
+			: new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+	if (!String(nodeError.description ?? '').trim()) nodeError.description = FALLBACK_DESCRIPTION;
+	return nodeError;
 }

@@ -18,22 +18,24 @@ export const REDACTED_KEY = 'jfi_sk_…';
  */
 const KEY_SHAPE = /jfi_sk_[a-z]+_[^\s"'`<>]+/gi;
 
-/** Keys this process has sent, newest last; a bounded list, so a long-lived n8n does not grow it. */
-const sentKeys: string[] = [];
+/**
+ * Keys this process has sent (a bounded list, so a long-lived n8n does not grow it), kept longest
+ * first: a key that begins with another key is removed whole.
+ */
+let sentKeys: string[] = [];
 const MAX_REMEMBERED_KEYS = 64;
 
 /** Called by the transport with the key of every request it sends, so echoes of it are removed. */
 export function rememberSecret(key: unknown): void {
 	const value = typeof key === 'string' ? key.trim() : '';
-	if (!value) return;
-	const known = sentKeys.indexOf(value);
-	if (known === sentKeys.length - 1 && known >= 0) return;
-	if (known >= 0) sentKeys.splice(known, 1);
-	sentKeys.push(value);
-	if (sentKeys.length > MAX_REMEMBERED_KEYS) sentKeys.shift();
+	if (!value || sentKeys.includes(value)) return;
+	sentKeys = [value, ...sentKeys].slice(0, MAX_REMEMBERED_KEYS).sort((a, b) => b.length - a.length);
 }
 
-/** A text with every key (exact values first, then key-shaped text) replaced by `jfi_sk_…`. */
+/**
+ * A text with every key replaced by `jfi_sk_…`: exact values first (a key holding a quote or "<"
+ * would otherwise be cut by the shape), then key-shaped text.
+ */
 export function withoutSecrets(text: string): string {
 	let clean = text;
 	for (const key of sentKeys) {
