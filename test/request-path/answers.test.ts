@@ -95,6 +95,7 @@ describe('a 2xx answer that is not the JSON asked for is an error saying what ca
 		expect(requestLines(fake)).toEqual([`DELETE /diagrams/${diagram.id}`]);
 		expect(result.items).toEqual([]);
 		expect(result.error?.message).toBe('Just Flow It answered the delete with a web page, so it is not known whether the diagram was deleted');
+		expect(result.error?.description).toMatch(/^Expected an empty answer \(or JSON\), got HTTP 200 text\/html; charset=utf-8 \("Welcome"\)\. A proxy, a sign-in page/);
 	});
 });
 

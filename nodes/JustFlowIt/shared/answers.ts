@@ -16,6 +16,8 @@ export interface AnswerExpectation {
 	node: INode;
 	/** What the answer should hold, as the messages name it: "the diagram", "the diagrams list". */
 	what: string;
+	/** How the description names what was expected; default "<what> as JSON". */
+	expected?: string;
 	/** The request was a POST: it may have been carried out although its answer is unusable. */
 	isPost?: boolean;
 	itemIndex?: number;
@@ -38,7 +40,7 @@ export function readBody(response: IN8nHttpFullResponse): { kind: AnswerKind; va
 	const text = bodyToText(body).replace(/^\uFEFF/, '').trim();
 	if (!text) return { kind: 'empty' };
 	const type = (headerValue(response.headers, 'content-type') ?? '').toLowerCase();
-	if (text.startsWith('<') || type.includes('html')) return { kind: 'webPage' };
+	if (type.includes('html') || /^<(!doctype|html|head|body)\b/i.test(text)) return { kind: 'webPage' };
 	try {
 		return { kind: 'json', value: JSON.parse(text) as unknown };
 	} catch (error) {
@@ -91,7 +93,7 @@ export function unexpectedAnswer(
 		expectation.isPost
 			? 'The request may have been carried out all the same: check in Just Flow It before running again, so as not to do it twice.'
 			: '',
-		`Expected ${expectation.what} as JSON, got HTTP ${response.statusCode} ${describeAnswerBody(response)}.`,
+		`Expected ${expectation.expected ?? `${expectation.what} as JSON`}, got HTTP ${response.statusCode} ${describeAnswerBody(response)}.`,
 		ADVICE[kind],
 		requestId ? `Request ID: ${requestId}.` : '',
 	];

@@ -92,7 +92,7 @@ function checkedBody(
 	const { kind } = readBody(response);
 	if (kind === 'webPage' || kind === 'notJson') {
 		throw unexpectedAnswer(
-			{ ...expectation, what: 'an empty answer or JSON' },
+			{ ...expectation, expected: 'an empty answer (or JSON)' },
 			response,
 			`Just Flow It answered the delete with ${kind === 'webPage' ? 'a web page' : 'text'}, so it is not known whether ${expectation.what} was deleted`,
 			kind,
