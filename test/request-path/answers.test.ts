@@ -143,6 +143,14 @@ describe('a 404 on a path without an id blames the address, not a missing object
 		expect(requestLines(fake)).toEqual(['GET /api/folders?limit=100']);
 	});
 
+	it('a 404 on the image download inside Generate blames the diagram, not the generation', async () => {
+		fake.settings.generation = { ...fake.settings.generation, queuedMs: 0, runningMs: 0 };
+		fake.injectFailure({ path: /\/image$/, status: 404 });
+		const result = await run(fake, { resource: 'generate', operation: 'create', prompt: 'Hire a person' });
+		expect(requestLines(fake)[2]).toMatch(/^GET \/diagrams\/[0-9a-f-]{36}\/image/);
+		expect(result.error?.message).toBe('The diagram was not found');
+	});
+
 	it('a 404 on a path with an id still says the diagram was not found', async () => {
 		const result = await run(fake, getDiagram('3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31'));
 		expect(result.error?.message).toBe('The diagram was not found');

@@ -59,6 +59,8 @@ export interface RequestRoute {
 	hasId: boolean;
 	/** The scope this request needs (contract §4), when its path is one of the API's. */
 	scope?: string;
+	/** What the path is about, as messages name it ("diagram" for an image download in Generate). */
+	object?: 'diagram' | 'folder' | 'generation';
 }
 
 /**
@@ -82,10 +84,13 @@ export function routeOf(method: string | undefined, url: string | undefined, bas
 	let scope: string | undefined;
 	if (family === 'generations' || (family === 'diagrams' && second === 'generate' && verb === 'POST')) scope = 'generate';
 	else if (family === 'diagrams' || family === 'folders') scope = `${family}:${verb === 'GET' ? 'read' : 'write'}`;
+	const object =
+		family === 'generations' || second === 'generate' ? 'generation' : family === 'folders' ? 'folder' : family === 'diagrams' ? 'diagram' : undefined;
 	return {
 		method: verb,
 		address: `${absolute.origin}${absolute.pathname}`,
 		hasId: apiSegments.some((segment) => !PATH_WORDS.has(segment)),
 		scope,
+		object,
 	};
 }

@@ -335,7 +335,8 @@ function explain5xx(failure: ApiFailure, context: FailureContext): Explanation {
  * 402) and `payload_too_large` (400 or 413).
  */
 function explainByStatus(failure: ApiFailure, context: FailureContext): Explanation {
-	const what = context.resource === 'folder' ? 'folder' : context.resource === 'generate' ? 'generation' : 'diagram';
+	const what =
+		context.request?.object ?? (context.resource === 'folder' ? 'folder' : context.resource === 'generate' ? 'generation' : 'diagram');
 	const { status } = failure;
 	if (failure.foreignHost) return explainForeignHost(failure, context);
 	if (status === 0) return explainNoAnswer(failure, context);
