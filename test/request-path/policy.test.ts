@@ -184,7 +184,9 @@ describe('right blame', () => {
 		fake.injectFailure({ method: 'POST', path: '/diagrams/generate', status: 202, body: { object: 'generation', status: 'queued' } });
 		const result = await run(fake, { resource: 'generate', operation: 'create', prompt: 'Anything' });
 		expect(requestLines(fake)).toEqual(['POST /diagrams/generate']);
-		expect(result.error?.message).toBe('Just Flow It started a generation but its answer has no generation ID');
+		// Read by the one reader of answers (issue 17): a POST's unusable answer may still have started the job.
+		expect(result.error?.message).toBe("Just Flow It's answer is not the generation: a JSON object without an id");
+		expect(result.error?.description).toMatch(/^The request may have been carried out all the same: check in Just Flow It before running again/);
 	});
 });
 

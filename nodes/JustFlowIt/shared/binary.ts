@@ -8,9 +8,10 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
+import { describeAnswerBody } from './answers';
 import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TYPES, MAX_BODY_BYTES } from './constants';
 import type { ImageFormat } from './constants';
-import { bodyToObject, bodyToText, headerValue, withoutAngleBrackets } from './errors';
+import { bodyToObject, bodyToText, headerValue } from './errors';
 import { downloadLink, sendApiRequest } from './transport';
 import { readIdParameter } from './validation';
 
@@ -199,11 +200,9 @@ export async function bpmnFileItem(
 	];
 }
 
-/** "text/html ("<excerpt>")": what an answer that was not the expected file held. */
+/** "text/html ("<excerpt>")": what an answer that was not the expected file held (redacted). */
 function describeBody(response: IN8nHttpFullResponse): string {
-	const type = headerValue(response.headers, 'content-type') ?? 'no Content-Type';
-	const text = withoutAngleBrackets(bodyToText(response.body).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80));
-	return text ? `${type} ("${text}")` : `${type} with an empty body`;
+	return describeAnswerBody(response);
 }
 
 function requestIdSentence(response: IN8nHttpFullResponse): string {

@@ -38,10 +38,59 @@ export const IMAGE_MIME_TYPES: Record<ImageFormat, string> = {
 export const BPMN_MIME_TYPE = 'application/xml';
 
 /** The scope each resource's operations need (contract §4), for error messages. */
+// Kept for requests whose path names no resource; a request's own scope comes from routeOf.
 export function scopeFor(resource: string, operation: string): string {
 	if (resource === 'generate') return 'generate';
 	if (resource === 'render') return 'diagrams:read';
 	const family = resource === 'folder' ? 'folders' : 'diagrams';
 	const reads = ['get', 'getAll', 'export'];
 	return `${family}:${reads.includes(operation) ? 'read' : 'write'}`;
+}
+
+/** The words in the API's paths (contract §5); any other segment is an id. */
+const PATH_WORDS = new Set(['diagrams', 'folders', 'generations', 'generate', 'image', 'bpmn']);
+
+/** What the error messages need to know about the request that was refused. */
+export interface RequestRoute {
+	method: string;
+	/** The absolute URL, without its query. */
+	address: string;
+	/** Whether the path holds an id (a 404 can then mean the object is gone). */
+	hasId: boolean;
+	/** The scope this request needs (contract §4), when its path is one of the API's. */
+	scope?: string;
+	/** What the path is about, as messages name it ("diagram" for an image download in Generate). */
+	object?: 'diagram' | 'folder' | 'generation';
+}
+
+/**
+ * Reads a request's method and URL (relative to `baseUrl`, or absolute) into the route the API
+ * sees: `GET /diagrams/{id}/image` needs `diagrams:read` whatever operation sent it.
+ */
+export function routeOf(method: string | undefined, url: string | undefined, baseUrl: string): RequestRoute {
+	const verb = (method ?? 'GET').toUpperCase();
+	const text = String(url ?? '');
+	let absolute: URL;
+	try {
+		const base = new URL(`${baseUrl.replace(/\/+$/, '')}/`);
+		absolute = /^[a-z][a-z0-9+.-]*:|^\/\//i.test(text) ? new URL(text, base) : new URL(text.replace(/^\/+/, ''), base);
+	} catch {
+		return { method: verb, address: text, hasId: true };
+	}
+	const segments = absolute.pathname.split('/').filter(Boolean);
+	const start = segments.findIndex((segment) => segment === 'diagrams' || segment === 'folders' || segment === 'generations');
+	const apiSegments = start >= 0 ? segments.slice(start) : [];
+	const [family, second] = apiSegments;
+	let scope: string | undefined;
+	if (family === 'generations' || (family === 'diagrams' && second === 'generate' && verb === 'POST')) scope = 'generate';
+	else if (family === 'diagrams' || family === 'folders') scope = `${family}:${verb === 'GET' ? 'read' : 'write'}`;
+	const object =
+		family === 'generations' || second === 'generate' ? 'generation' : family === 'folders' ? 'folder' : family === 'diagrams' ? 'diagram' : undefined;
+	return {
+		method: verb,
+		address: `${absolute.origin}${absolute.pathname}`,
+		hasId: apiSegments.some((segment) => !PATH_WORDS.has(segment)),
+		scope,
+		object,
+	};
 }

@@ -1,6 +1,12 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
 
+import { DEFAULT_BASE_URL } from '../../../credentials/credentialSettings';
+import type { RequestRoute } from './constants';
+import { redactedExcerpt, withoutAngleBrackets, withoutSecrets } from './secrets';
+
+export { withoutAngleBrackets, withoutSecrets } from './secrets';
+
 /** What went wrong with one API call, read from the response (or from its absence). */
 export interface ApiFailure {
 	/** HTTP status; 0 when no response arrived (connection dropped, timeout). */
@@ -27,8 +33,12 @@ export interface ApiFailure {
 export interface FailureContext {
 	resource: string;
 	operation: string;
-	/** The scope the operation needs, named when the key lacks it. */
+	/** The scope the refused request needs (its method and path), named when the key lacks it. */
 	scope: string;
+	/** The request that was refused: a 404 on a path without an id blames the address. */
+	request?: RequestRoute;
+	/** The credential's Base URL as used, for advice on a wrong address. */
+	baseUrl?: string;
 	/** Whether the request was a POST (not safe to repeat blindly). */
 	isPost: boolean;
 	/** Seconds the node already waited on rate limits for this request. */
@@ -86,41 +96,13 @@ export function bodyToObject(body: unknown): IDataObject | undefined {
 	}
 }
 
-/** Anything shaped like a Just Flow It secret key, e.g. echoed by a proxy's error page. */
-const SECRET_KEY_SHAPE = /jfi_sk_[a-z]+_[A-Za-z0-9]+/g;
-
-/** A text with every key-shaped string replaced, so an echoed key never reaches a message. */
-export function withoutSecrets(text: string): string {
-	return text.replace(SECRET_KEY_SHAPE, 'jfi_sk_…');
+function optionalText(change: (text: string) => string, text: string | undefined): string | undefined {
+	return text === undefined ? undefined : change(text);
 }
 
-/**
- * A text from outside (the API's message, a value the user entered) as n8n's error popup can show
- * it: the popup drops anything between angle brackets as if it were an HTML tag ("no <process>"
- * would read "no"), so they become ‹ and ›.
- */
-export function withoutAngleBrackets(text: string): string {
-	return text.replace(/</g, '‹').replace(/>/g, '›');
-}
-
-function excerpt(text: string): string | undefined {
-	const plain = withoutSecrets(text)
-		.replace(/<script[\s\S]*?<\/script>/gi, ' ')
-		.replace(/<style[\s\S]*?<\/style>/gi, ' ')
-		.replace(/<[^>]+>/g, ' ')
-		.replace(/\s+/g, ' ')
-		.trim();
-	if (!plain) return undefined;
-	const shown = withoutAngleBrackets(plain);
-	return shown.length > 160 ? `${shown.slice(0, 157)}…` : shown;
-}
-
-function optional<T>(change: (value: T) => T, value: T | undefined): T | undefined {
-	return value === undefined ? undefined : change(value);
-}
-
+/** A non-empty string from the server, redacted (the server may echo the key anywhere). */
 function asString(value: unknown): string | undefined {
-	return typeof value === 'string' && value !== '' ? value : undefined;
+	return typeof value === 'string' && value !== '' ? withoutSecrets(value) : undefined;
 }
 
 /** Reads the API's error envelope (contract §13) from a non-2xx response, tolerating any body. */
@@ -131,12 +113,12 @@ export function readApiFailure(response: IN8nHttpFullResponse): ApiFailure {
 		status: response.statusCode,
 		type: asString(error.type),
 		code: asString(error.code),
-		apiMessage: optional((text) => withoutAngleBrackets(withoutSecrets(text)), asString(error.message) ?? asString(envelope?.message)),
+		apiMessage: optionalText(withoutAngleBrackets, asString(error.message) ?? asString(envelope?.message)),
 		param: asString(error.param),
-		requestId: asString(envelope?.request_id) ?? headerValue(response.headers, 'x-request-id'),
+		requestId: asString(envelope?.request_id) ?? asString(headerValue(response.headers, 'x-request-id')),
 		retryAfterSeconds: parseRetryAfter(headerValue(response.headers, 'retry-after')),
 	};
-	if (!envelope) failure.bodyExcerpt = excerpt(bodyToText(response.body));
+	if (!envelope) failure.bodyExcerpt = redactedExcerpt(bodyToText(response.body));
 	return failure;
 }
 
@@ -226,7 +208,17 @@ function explainQuota(failure: ApiFailure): Explanation {
 	};
 }
 
-function explain403(failure: ApiFailure, context: FailureContext): Explanation {
+/** The scope the API's own message names ("missing the required scope: diagrams:read"), if any. */
+function scopeNamedByApi(apiMessage: string | undefined): string | undefined {
+	if (!apiMessage) return undefined;
+	return (
+		/\b(?:diagrams|folders):(?:read|write)\b/.exec(apiMessage)?.[0] ??
+		(/\bscopes?\W+generate\b|\bgenerate\W+scope\b/i.test(apiMessage) ? 'generate' : undefined)
+	);
+}
+
+function explain403(failure: ApiFailure, requestContext: FailureContext): Explanation {
+	const context = { ...requestContext, scope: scopeNamedByApi(failure.apiMessage) ?? requestContext.scope };
 	if (failure.code === 'plan_required') {
 		return { message: "The Just Flow It account's plan does not include the API", fix: 'The API needs a Pro or Team plan. Upgrade the account that owns this key.' };
 	}
@@ -242,13 +234,40 @@ function explain403(failure: ApiFailure, context: FailureContext): Explanation {
 	};
 }
 
-function explain404(failure: ApiFailure, what: string): Explanation {
+/**
+ * A 404 on a path that names no object (Get Many, Create, list search), or one that is not the
+ * API's error envelope: the address is wrong, most often the credential's Base URL.
+ */
+function explainWrongAddress(context: FailureContext, request: RequestRoute, what: string): Explanation {
+	// Shown without any user:password the Base URL may hold.
+	let baseUrl = DEFAULT_BASE_URL;
+	let basePath = '';
+	try {
+		const parsed = new URL(context.baseUrl ?? DEFAULT_BASE_URL);
+		basePath = parsed.pathname.replace(/\/+$/, '');
+		baseUrl = `${parsed.origin}${basePath}`;
+	} catch {
+		basePath = '';
+	}
+	const why = request.hasId
+		? `The answer was not Just Flow It's (it has no error code), so the address is likely wrong rather than the ${what} missing.`
+		: `This request names no ${what}, so it is the address that is wrong, not a missing ${what}.`;
+	const unversioned = !/\/v\d+$/.test(basePath);
+	const check = unversioned
+		? `The credential's Base URL ${baseUrl} does not end in a version: Just Flow It's addresses start with /api/v1. Set the Base URL to ${DEFAULT_BASE_URL} (or your server's address ending in /api/v1).`
+		: `Check the Base URL in the Just Flow It credential (the default is ${DEFAULT_BASE_URL}) and any proxy between n8n and Just Flow It.`;
+	return { message: `The address ${request.method} ${request.address} was not found`, fix: `${why} ${check}` };
+}
+
+function explain404(failure: ApiFailure, context: FailureContext, what: string): Explanation {
 	if (failure.param === 'folder_id' || failure.param === 'parent_id') {
 		return {
 			message: `The folder given in ${paramLabel(failure.param)} was not found`,
 			fix: 'Pick the folder from the list, or check its ID. Folders of another account or environment are not visible to this key.',
 		};
 	}
+	const request = context.request;
+	if (request && (!request.hasId || (!failure.type && !failure.code))) return explainWrongAddress(context, request, what);
 	const list = what === 'generation' ? '' : ` (Get Many lists the ${what}s with their IDs)`;
 	return {
 		message: `The ${what} was not found`,
@@ -320,7 +339,8 @@ function explain5xx(failure: ApiFailure, context: FailureContext): Explanation {
  * 402) and `payload_too_large` (400 or 413).
  */
 function explainByStatus(failure: ApiFailure, context: FailureContext): Explanation {
-	const what = context.resource === 'folder' ? 'folder' : context.resource === 'generate' ? 'generation' : 'diagram';
+	const what =
+		context.request?.object ?? (context.resource === 'folder' ? 'folder' : context.resource === 'generate' ? 'generation' : 'diagram');
 	const { status } = failure;
 	if (failure.foreignHost) return explainForeignHost(failure, context);
 	if (status === 0) return explainNoAnswer(failure, context);
@@ -330,7 +350,7 @@ function explainByStatus(failure: ApiFailure, context: FailureContext): Explanat
 	if (status === 401) return explain401(failure);
 	if (status === 402) return explainQuota(failure);
 	if (status === 403) return explain403(failure, context);
-	if (status === 404) return explain404(failure, what);
+	if (status === 404) return explain404(failure, context, what);
 	if (status === 409 && context.resource === 'folder' && context.operation === 'delete') {
 		return { message: 'The folder is not empty, so it was not deleted', fix: 'Move or delete its diagrams and sub-folders first, then delete the folder.' };
 	}
@@ -415,8 +435,19 @@ export function forToolUse<E extends NodeApiError | NodeOperationError>(node: IN
 	return error;
 }
 
-/** An error as n8n shows it: n8n's own errors pass through, anything else is wrapped. */
+/** What an error that says nothing else (a raw HTTP client error) tells the user to do. */
+export const FALLBACK_DESCRIPTION =
+	'The request to Just Flow It could not be completed. Run the node again; if it keeps failing, check the Base URL in the credential and Settings → Proxy, or contact Just Flow It support.';
+
+/**
+ * An error as n8n shows it: n8n's own errors pass through, anything else is wrapped; one without
+ * a description gets one, so every refusal says what to do.
+ */
 export function asNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+	const nodeError =
+		error instanceof NodeApiError || error instanceof NodeOperationError
+			? error
+			: new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+	if (!String(nodeError.description ?? '').trim()) nodeError.description = FALLBACK_DESCRIPTION;
+	return nodeError;
 }

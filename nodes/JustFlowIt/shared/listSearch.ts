@@ -1,8 +1,11 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { API_PATHS, MAX_PAGE_SIZE } from './constants';
-import { bodyToObject } from './errors';
+import { ListWalk, readListPage } from './lists';
+import type { ListPage } from './lists';
 import { sendApiRequest } from './transport';
+
+export type { ListPage } from './lists';
 
 /**
  * List search for the resource locators ("From List" in the editor).
@@ -34,12 +37,6 @@ export const TOP_LEVEL_VALUE = 'root';
 /** The entry root-allowing folder pickers offer first. */
 export const TOP_LEVEL_ENTRY: INodeListSearchItems = { name: 'Top Level (No Folder)', value: TOP_LEVEL_VALUE };
 
-/** One page of a list endpoint: the items and the cursor of the next page, if any. */
-export interface ListPage {
-	items: IDataObject[];
-	nextCursor?: string;
-}
-
 /** Reads the page that starts at `cursor` (undefined: the first page). */
 export type FetchPage = (cursor: string | undefined) => Promise<ListPage>;
 
@@ -60,12 +57,15 @@ export function matchesFilter(item: IDataObject, filter: string | undefined): bo
  * Pages through a list for one editor request; pure apart from `fetchPage`. Without a filter:
  * one page. With a filter: whole pages until `enoughMatches` matches, the last page, or
  * `maxPages` pages; always stops at a page boundary, so `nextCursor` resumes exactly there.
+ * With a `walk`, each page is checked by the list reader's guard (a list that would not end is
+ * an error, and no id is listed twice in one call).
  */
 export async function searchPages(
 	fetchPage: FetchPage,
 	filter: string | undefined,
 	startCursor: string | undefined,
 	limits: SearchLimits = { maxPages: SEARCH_MAX_PAGES_PER_CALL, enoughMatches: SEARCH_ENOUGH_MATCHES },
+	walk?: ListWalk,
 ): Promise<{ matches: IDataObject[]; nextCursor?: string; pagesRead: number }> {
 	const filtering = (filter ?? '').trim() !== '';
 	const maxPages = filtering ? Math.max(1, limits.maxPages) : 1;
@@ -75,7 +75,8 @@ export async function searchPages(
 	do {
 		const page = await fetchPage(cursor);
 		pagesRead++;
-		matches.push(...page.items.filter((item) => matchesFilter(item, filter)));
+		const items = walk ? walk.accept(page, cursor) : page.items;
+		matches.push(...items.filter((item) => matchesFilter(item, filter)));
 		cursor = page.nextCursor;
 	} while (cursor !== undefined && pagesRead < maxPages && matches.length < limits.enoughMatches);
 	return { matches, nextCursor: cursor, pagesRead };
@@ -96,11 +97,7 @@ async function fetchListPage(
 		{ method: 'GET', url: path, qs: { limit: MAX_PAGE_SIZE, ...(cursor ? { cursor } : {}) } },
 		{ resource, operation: 'getAll', maxRateLimitWaitSeconds: SEARCH_MAX_RATE_LIMIT_WAIT_SECONDS },
 	);
-	const page = bodyToObject(response.body) ?? {};
-	return {
-		items: (Array.isArray(page.data) ? page.data : []) as IDataObject[],
-		nextCursor: page.has_more === true && typeof page.next_cursor === 'string' ? page.next_cursor : undefined,
-	};
+	return readListPage(response, { node: ctx.getNode(), plural: resource === 'folder' ? 'folders' : 'diagrams' });
 }
 
 async function searchList(
@@ -115,6 +112,8 @@ async function searchList(
 		async (cursor) => await fetchListPage(ctx, path, resource, cursor),
 		filter,
 		paginationToken,
+		undefined,
+		new ListWalk({ node: ctx.getNode(), plural }),
 	);
 	return {
 		results: matches.map((entry) => ({

@@ -9,8 +9,11 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
+import { readBody, readJsonObject, unexpectedAnswer } from './answers';
 import { MAX_PAGE_SIZE } from './constants';
 import { asNodeError, forToolUse, isToolNode, JustFlowItApiError } from './errors';
+import { ListWalk, readListPage } from './lists';
+import { withoutSecretsInError, withoutSecretsInJson } from './secrets';
 import { sendApiRequest } from './transport';
 
 /**
@@ -49,37 +52,67 @@ function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
 /**
  * Pairs every output item with the input item it came from, and, when the node continues on
  * fail, turns a failure into one error item paired the same way (RoutingNode cannot pair items
- * when an operation returns more items than it got).
+ * when an operation returns more items than it got). Every item and error leaves here redacted:
+ * the one place all of an operation's output passes.
  */
 function pairedWithInput(run: PaginationFunction): PaginationFunction {
 	return async function (this: IExecutePaginationFunctions, requestData) {
 		const pairedItem = { item: this.getItemIndex() };
 		try {
 			const items = await run.call(this, requestData);
-			return items.map((item) => ({ ...item, pairedItem }));
+			return items.map((item) => ({ ...item, json: withoutSecretsInJson(item.json), pairedItem }));
 		} catch (caught) {
-			const error = forToolUse(this.getNode(), asNodeError(this.getNode(), caught, pairedItem.item));
+			const error = withoutSecretsInError(forToolUse(this.getNode(), asNodeError(this.getNode(), caught, pairedItem.item)));
 			if (!this.continueOnFail()) throw error;
-			return [{ json: errorJson(error), error, pairedItem }];
+			return [{ json: withoutSecretsInJson(errorJson(error)), error, pairedItem }];
 		}
 	};
 }
 
+/** What a declared operation's JSON answer holds, as the messages name it. */
+function expectedObject(ctx: IExecuteSingleFunctions): string {
+	const resource = String(ctx.getNodeParameter('resource', ''));
+	return resource === 'folder' ? 'the folder' : resource === 'generate' ? 'the generation' : 'the diagram';
+}
+
+/**
+ * The body of a declared operation's answer, checked: where JSON is expected (the default), one API
+ * object; a file (`json: false`) is left to the operation's postReceive; a DELETE's answer may be
+ * empty or JSON, but a web page or other text is not the API's and so no sign of a deletion.
+ */
+function checkedBody(
+	ctx: IExecuteSingleFunctions,
+	request: IHttpRequestOptions,
+	response: IN8nHttpFullResponse,
+): unknown {
+	if (request.json === false || request.encoding === 'arraybuffer') return response.body;
+	const method = (request.method ?? 'GET').toUpperCase();
+	const expectation = { node: ctx.getNode(), what: expectedObject(ctx), isPost: method === 'POST', itemIndex: ctx.getItemIndex() };
+	if (method !== 'DELETE') return readJsonObject(response, expectation);
+	const { kind } = readBody(response);
+	if (kind === 'webPage' || kind === 'notJson') {
+		throw unexpectedAnswer(
+			{ ...expectation, expected: 'an empty answer (or JSON)' },
+			response,
+			`Just Flow It answered the delete with ${kind === 'webPage' ? 'a web page' : 'text'}, so it is not known whether ${expectation.what} was deleted`,
+			kind,
+		);
+	}
+	return response.body;
+}
+
 /**
  * The items an answer becomes: the operation's postReceive steps (all functions in this node)
- * applied in order to the body, as RoutingNode would apply them; without steps, a JSON array is
- * one item per entry and anything else one item.
+ * applied in order to the checked body, as RoutingNode would apply them; without steps, one item.
  */
 async function shapeAnswer(
 	ctx: IExecuteSingleFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 	response: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
-	if (!requestData.postReceive.length) {
-		const body = response.body as IDataObject | IDataObject[];
-		return Array.isArray(body) ? body.map((json) => ({ json })) : [{ json: body ?? {} }];
-	}
-	let items: INodeExecutionData[] = [{ json: response.body as IDataObject }];
+	const body = checkedBody(ctx, builtRequest(requestData), response);
+	if (!requestData.postReceive.length) return [{ json: (body ?? {}) as IDataObject }];
+	let items: INodeExecutionData[] = [{ json: body as IDataObject }];
 	for (const step of requestData.postReceive) {
 		for (const action of step.actions) {
 			if (typeof action !== 'function') {
@@ -102,41 +135,29 @@ export const sendDeclaredRequest: PaginationFunction = pairedWithInput(async fun
 	return await shapeAnswer(this, requestData, response);
 });
 
-interface ListPage {
-	data: IDataObject[];
-	nextCursor?: string;
-}
-
-/** Reads a page of the list envelope (contract §11); a bare array counts as a last page. */
-export function readListPage(body: unknown): ListPage {
-	if (Array.isArray(body)) return { data: body as IDataObject[] };
-	const envelope = (body ?? {}) as IDataObject;
-	const data = Array.isArray(envelope.data) ? (envelope.data as IDataObject[]) : [];
-	const cursor = typeof envelope.next_cursor === 'string' && envelope.next_cursor ? envelope.next_cursor : undefined;
-	return { data, nextCursor: envelope.has_more === true ? cursor : undefined };
-}
-
 /**
  * Get Many's pagination (contract §11): the first page is the request the operation declares;
  * each next page adds `cursor` to its query and asks for no more than the Limit still needs.
- * Return All stops when the API says there is no more (or repeats a cursor). As an AI agent's
- * tool, one call returns at most one page (100 items): the answer goes into the model's context.
+ * Pages are read and checked by the one list reader (shared/lists.ts): a non-list, a list that
+ * would not end, or one that repeats itself is an error, and no id is output twice. As an AI
+ * agent's tool, one call returns at most one page (100 items): the answer goes into the model's context.
  */
 export const walkCursorPages: PaginationFunction = pairedWithInput(async function (requestData) {
 	const returnAll = this.getNodeParameter('returnAll', false) as boolean;
 	const wanted = returnAll ? Number.POSITIVE_INFINITY : Math.max(1, Number(this.getNodeParameter('limit', 50)));
 	const limit = isToolNode(this.getNode()) ? Math.min(wanted, MAX_PAGE_SIZE) : wanted;
+	const plural = this.getNodeParameter('resource', '') === 'folder' ? 'folders' : 'diagrams';
+	const list = { node: this.getNode(), plural, itemIndex: this.getItemIndex() };
+	const walk = new ListWalk(list);
 	const collected: IDataObject[] = [];
-	const seenCursors = new Set<string>();
 	let cursor: string | undefined;
 	for (;;) {
 		const qs: IDataObject = { ...requestData.options.qs, limit: Math.min(MAX_PAGE_SIZE, limit - collected.length) };
 		if (cursor) qs.cursor = cursor;
 		const response = await sendApiRequest(this, { ...builtRequest(requestData), qs });
-		const page = readListPage(response.body);
-		collected.push(...page.data.slice(0, limit - collected.length));
-		if (!page.nextCursor || collected.length >= limit || seenCursors.has(page.nextCursor)) break;
-		seenCursors.add(page.nextCursor);
+		const page = readListPage(response, list);
+		collected.push(...walk.accept(page, cursor).slice(0, limit - collected.length));
+		if (!page.nextCursor || collected.length >= limit) break;
 		cursor = page.nextCursor;
 	}
 	return collected.map((json) => ({ json }));

@@ -11,11 +11,12 @@ import type {
 } from 'n8n-workflow';
 
 import { allowedOrigin, findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
-import { CREDENTIAL_TYPE, scopeFor } from './constants';
+import { CREDENTIAL_TYPE, routeOf, scopeFor } from './constants';
 import { asNodeError, headerValue, JustFlowItApiError, MAX_WAIT_SETTING, readApiFailure } from './errors';
 import type { ApiFailure, FailureContext } from './errors';
 import { rateGateFor, RateGateTimeout, systemClock } from './rateGate';
 import type { RateGate } from './rateGate';
+import { rememberSecret, withoutSecretsInError } from './secrets';
 
 /**
  * The one module that sends requests to Just Flow It, and the policy it sends them with.
@@ -98,19 +99,34 @@ export async function sendApiRequest(
 	request: IHttpRequestOptions,
 	wording?: ApiWording,
 ): Promise<IN8nHttpFullResponse> {
-	const session = await openSession(ctx, request.method, wording);
-	return await sendWithPolicy(session, { ...request, baseURL: session.baseUrl });
+	return await withoutKeyInErrors(async () => {
+		const session = await openSession(ctx, request.method, wording, request.url);
+		return await sendWithPolicy(session, { ...request, baseURL: session.baseUrl });
+	});
+}
+
+/** Runs a public entry: whatever fails, the key is in no text of the error it throws. */
+async function withoutKeyInErrors<T>(send: () => Promise<T>): Promise<T> {
+	try {
+		return await send();
+	} catch (error) {
+		// The HTTP client's own error (kept as the cause) holds the request, Authorization included.
+		throw withoutSecretsInError(error);
+	}
 }
 
 async function openSession(
 	ctx: TransportContext,
 	method: IHttpRequestMethods | undefined,
 	wording: ApiWording | undefined,
+	url?: string,
 ): Promise<Session> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	rememberSecret(credentials.apiKey);
 	const problem = findCredentialProblem(credentials);
 	if (problem) throw new NodeOperationError(ctx.getNode(), problem.message, { description: problem.fix, ...itemOf(ctx) });
 	const baseUrl = normalizeBaseUrl(credentials.baseUrl);
+	const route = routeOf(method, url, baseUrl);
 	// One gate per key and base URL, found by a hash: the key itself is never kept.
 	const fingerprint = createHash('sha256').update(`${baseUrl}\n${String(credentials.apiKey).trim()}`).digest('hex');
 	const resource = wording?.resource ?? String(readParameter(ctx, 'resource', ''));
@@ -132,7 +148,11 @@ async function openSession(
 		context: {
 			resource,
 			operation,
-			scope: scopeFor(resource, operation),
+			// A 403 names the refused request's scope (an image download needs diagrams:read), and a
+			// 404 on a path without an id blames the address.
+			scope: route.scope ?? scopeFor(resource, operation),
+			request: route,
+			baseUrl,
 			isPost: (method ?? 'GET').toUpperCase() === 'POST',
 			maxWaitSeconds,
 		},
@@ -383,7 +403,16 @@ export async function downloadLink(
 	request: Omit<IHttpRequestOptions, 'url'>,
 	wording?: ApiWording,
 ): Promise<IN8nHttpFullResponse> {
-	const session = await openSession(ctx, 'GET', wording);
+	return await withoutKeyInErrors(async () => await fetchLink(ctx, link, request, wording));
+}
+
+async function fetchLink(
+	ctx: TransportContext,
+	link: string,
+	request: Omit<IHttpRequestOptions, 'url'>,
+	wording?: ApiWording,
+): Promise<IN8nHttpFullResponse> {
+	const session = await openSession(ctx, 'GET', wording, link);
 	const url = new URL(link, `${session.baseUrl}/`);
 	const options: IHttpRequestOptions = { ...request, method: 'GET', url: url.href };
 	if (url.origin === session.apiOrigin) return await sendWithPolicy(session, options);
