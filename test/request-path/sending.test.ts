@@ -259,3 +259,63 @@ describe('a body cut off by a dropped connection is no answer (finding 4)', () =
 		},
 	);
 });
+
+describe('a hostile server: redirects to another origin', () => {
+	/** The same fake under another origin (localhost instead of 127.0.0.1): not the Base URL's. */
+	const otherOrigin = () => fake.baseUrl.replace('127.0.0.1', 'localhost');
+
+	it('a hop to another origin gets no key, and its refusal is blamed on that host', async () => {
+		const diagram = fake.seedDiagram({ name: 'Moved' });
+		fake.injectFailure({
+			path: `/diagrams/${diagram.id}`,
+			query: { hop: false },
+			status: 302,
+			body: '',
+			headers: { Location: `${otherOrigin()}/diagrams/${diagram.id}?hop=1` },
+		});
+		const result = await run(fake, getDiagram(diagram.id));
+		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`, `GET /diagrams/${diagram.id}?hop=1`]);
+		expect(fake.requests.map((request) => request.headers.authorization !== undefined)).toEqual([true, false]);
+		expect(fake.requests[1].headers.host).toBe(new URL(otherOrigin()).host);
+		expect(result.error?.message).toBe(`The image link was refused by ${new URL(otherOrigin()).host} (HTTP 401)`);
+	});
+
+	it('a hop that comes back to the API origin from another origin carries the key again', async () => {
+		const key = ownKey('pingpong');
+		const diagram = fake.seedDiagram({ key: key.apiKey, name: 'Ping pong' });
+		fake.injectFailure({
+			path: `/diagrams/${diagram.id}`,
+			query: { hop: false },
+			status: 302,
+			body: '',
+			headers: { Location: `${otherOrigin()}/diagrams/${diagram.id}?hop=1` },
+		});
+		fake.injectFailure({
+			path: `/diagrams/${diagram.id}`,
+			query: { hop: '1' },
+			status: 307,
+			body: '',
+			headers: { Location: `${fake.baseUrl}/diagrams/${diagram.id}?hop=2` },
+		});
+		const result = await run(fake, getDiagram(diagram.id), { credentials: key });
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json.name)).toEqual(['Ping pong']);
+		expect(fake.requests.map((request) => request.headers.authorization === `Bearer ${key.apiKey}`)).toEqual([true, false, true]);
+	});
+
+	it('a 429 on a hop to another origin is waited out there (Retry-After) and the hop sent again, without the key', async () => {
+		const diagram = fake.seedDiagram({ name: 'Busy host' });
+		fake.injectFailure({
+			path: `/diagrams/${diagram.id}/image`,
+			status: 302,
+			body: '',
+			headers: { Location: `${otherOrigin()}/diagrams/${diagram.id}/image?format=png&theme=light&hop=1` },
+		});
+		fake.injectFailure({ path: `/diagrams/${diagram.id}/image`, query: { hop: '1' }, ...rateLimited });
+		const result = await run(fake, { resource: 'render', operation: 'image', diagramId: byId(String(diagram.id)) });
+		// The fake answers the key-less third attempt 401: the point is that the 429 was waited out.
+		expect(fake.requests.map((request) => request.status)).toEqual([302, 429, 401]);
+		expect(fake.requests.map((request) => request.headers.authorization !== undefined)).toEqual([true, false, false]);
+		expect(result.error?.message).toBe(`The image link was refused by ${new URL(otherOrigin()).host} (HTTP 401)`);
+	});
+});

@@ -189,7 +189,8 @@ type NoAnswer = IN8nHttpFullResponse & { statusCode: 0; transportCode?: string }
 
 function firstAttempt(session: Session, request: IHttpRequestOptions): Attempt {
 	const target = targetUrl(request, session.baseUrl);
-	return { options: request, target, withKey: target.origin === session.apiOrigin };
+	const withKey = target.origin === session.apiOrigin;
+	return { options: withKey ? request : plainRequest(request), target, withKey };
 }
 
 function methodOf(attempt: Attempt): string {
@@ -449,6 +450,7 @@ function plainRequest(request: IHttpRequestOptions): IHttpRequestOptions {
 	return {
 		method: request.method,
 		url: request.url,
+		qs: request.qs,
 		body: request.body,
 		encoding: request.encoding,
 		json: request.json,
@@ -468,9 +470,7 @@ export async function downloadLink(
 ): Promise<IN8nHttpFullResponse> {
 	const session = await openSession(ctx, 'GET', wording);
 	const url = new URL(link, `${session.baseUrl}/`);
-	const options: IHttpRequestOptions = { ...request, method: 'GET', url: url.href };
-	const withKey = url.origin === session.apiOrigin;
-	return await sendWithPolicy(session, { options: withKey ? options : plainRequest(options), target: url, withKey });
+	return await sendWithPolicy(session, firstAttempt(session, { ...request, method: 'GET', url: url.href }));
 }
 
 const NO_ANSWER_CODES = new Set([
