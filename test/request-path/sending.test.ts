@@ -6,6 +6,7 @@
 import { byId, requestLines, run, useFake } from '../support/context';
 import { startProxy } from '../support/proxy';
 import type { LoopbackProxy } from '../support/proxy';
+import { startTlsFront } from '../support/tlsFront';
 
 const fake = useFake();
 
@@ -83,6 +84,29 @@ describe('Settings → Proxy, Timeout apply to every request of the item (findin
 		];
 		expect(requestLines(fake)).toEqual(lines);
 		expect(proxy.requests).toEqual(lines.map((line) => line.replace(' /', ` ${fake.baseUrl}/`)));
+	});
+
+	it('Ignore SSL Issues holds for the follow-up name look-up too, not only the image request', async () => {
+		const front = await startTlsFront(fake.baseUrl);
+		try {
+			const diagram = fake.seedDiagram({ name: 'Self-signed' });
+			const result = await run(
+				fake,
+				{
+					resource: 'render',
+					operation: 'image',
+					diagramId: byId(String(diagram.id)),
+					options: { lookUpName: true },
+					requestOptions: { allowUnauthorizedCerts: true },
+				},
+				{ credentials: { baseUrl: front.baseUrl } },
+			);
+			expect(result.error).toBeUndefined();
+			expect(result.items[0].json).toMatchObject({ name: 'Self-signed', fileName: 'Self-signed.png' });
+			expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=light`, `GET /diagrams/${diagram.id}`]);
+		} finally {
+			await front.close();
+		}
 	});
 
 	it('a generation poll that never answers is bounded by Settings → Timeout and sent again (not waited on for 300 s)', async () => {
