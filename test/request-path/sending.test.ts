@@ -158,6 +158,23 @@ describe('Settings → Timeout bounds an attempt as a whole, body included (find
 	}, BOUNDED);
 });
 
+describe('cancel ends an attempt in flight', () => {
+	it('cancelling the execution aborts a GET whose body trickles (Timeout unset): nothing is sent again, nothing is output', async () => {
+		const diagram = fake.seedDiagram({ name: 'Cancelled' });
+		fake.injectFailure({ path: `/diagrams/${diagram.id}`, action: 'trickle', intervalMs: 50, status: 200, body: 'x'.repeat(4000) });
+		const cancelWhen = new Promise<void>((resolve) => {
+			const watch = setInterval(() => {
+				if (fake.requests.length === 0) return;
+				clearInterval(watch);
+				resolve();
+			}, 20);
+		});
+		const result = await run(fake, getDiagram(diagram.id), { cancelWhen });
+		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`]);
+		expect(result.items).toEqual([]);
+	}, BOUNDED);
+});
+
 describe('every redirect hop goes through the policy (finding 3)', () => {
 	/** The API redirects the first request to itself (`?hop=1`), where `hopAnswer` is injected. */
 	function redirectToSelf(id: unknown): void {
