@@ -460,7 +460,7 @@ function plainRequest(request: IHttpRequestOptions): IHttpRequestOptions {
 
 /**
  * Downloads a file from a link the API handed out (`image_url`, a JSON `url`): with the key
- * when the link is on the API's origin, without it anywhere else, through the whole policy.
+ * when the link is on the API's origin, without it anywhere else, through sendApiRequest.
  */
 export async function downloadLink(
 	ctx: TransportContext,
@@ -468,9 +468,11 @@ export async function downloadLink(
 	request: Omit<IHttpRequestOptions, 'url'>,
 	wording?: ApiWording,
 ): Promise<IN8nHttpFullResponse> {
-	const session = await openSession(ctx, 'GET', wording);
-	const url = new URL(link, `${session.baseUrl}/`);
-	return await sendWithPolicy(session, firstAttempt(session, { ...request, method: 'GET', url: url.href }));
+	// A link is read as a browser would read it on the API's page (`/x` is on its origin), not
+	// as a path under the base URL, so it is made absolute first.
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const url = new URL(link, `${normalizeBaseUrl(credentials.baseUrl)}/`);
+	return await sendApiRequest(ctx, { ...request, method: 'GET', url: url.href }, wording);
 }
 
 const NO_ANSWER_CODES = new Set([
