@@ -16,7 +16,10 @@ const BOUNDED = 30_000;
 const rateLimited = {
 	status: 429,
 	headers: { 'Retry-After': '1' },
-	body: { error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'Slow down.' }, request_id: 'req_0000000000000429' },
+	body: {
+		error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'Slow down.' },
+		request_id: 'req_0000000000000429',
+	},
 };
 
 /** A key of its own, so one test's rate-gate state cannot reach another's (gates are per key). */
@@ -54,7 +57,10 @@ describe('Settings → Proxy, Timeout apply to every request of the item (findin
 		});
 		expect(result.error).toBeUndefined();
 		expect(result.items[0].json).toMatchObject({ name: 'Proxied', fileName: 'Proxied.png' });
-		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=light`, `GET /diagrams/${diagram.id}`]);
+		expect(requestLines(fake)).toEqual([
+			`GET /diagrams/${diagram.id}/image?format=png&theme=light`,
+			`GET /diagrams/${diagram.id}`,
+		]);
 		expect(fake.imageHostRequests).toHaveLength(1);
 		expect(proxy.requests).toEqual([
 			`GET ${fake.baseUrl}/diagrams/${diagram.id}/image?format=png&theme=light`,
@@ -103,27 +109,38 @@ describe('Settings → Proxy, Timeout apply to every request of the item (findin
 			);
 			expect(result.error).toBeUndefined();
 			expect(result.items[0].json).toMatchObject({ name: 'Self-signed', fileName: 'Self-signed.png' });
-			expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=light`, `GET /diagrams/${diagram.id}`]);
+			expect(requestLines(fake)).toEqual([
+				`GET /diagrams/${diagram.id}/image?format=png&theme=light`,
+				`GET /diagrams/${diagram.id}`,
+			]);
 		} finally {
 			await front.close();
 		}
 	});
 
-	it('a generation poll that never answers is bounded by Settings → Timeout and sent again (not waited on for 300 s)', async () => {
-		fake.settings.generation = { ...fake.settings.generation, queuedMs: 0, runningMs: 0 };
-		fake.injectFailure({ method: 'GET', path: /^\/api\/v1\/generations\//, action: 'hang' });
-		const result = await run(fake, {
-			resource: 'generate',
-			operation: 'create',
-			prompt: 'Approve an invoice: finance checks it, the manager signs it',
-			downloadImage: false,
-			requestOptions: { timeout: 500 },
-		});
-		expect(result.error).toBeUndefined();
-		const generationId = String(result.items[0].json.id);
-		expect(result.items[0].json.status).toBe('succeeded');
-		expect(requestLines(fake)).toEqual(['POST /diagrams/generate', `GET /generations/${generationId}`, `GET /generations/${generationId}`]);
-	}, BOUNDED);
+	it(
+		'a generation poll that never answers is bounded by Settings → Timeout and sent again (not waited on for 300 s)',
+		async () => {
+			fake.settings.generation = { ...fake.settings.generation, queuedMs: 0, runningMs: 0 };
+			fake.injectFailure({ method: 'GET', path: /^\/api\/v1\/generations\//, action: 'hang' });
+			const result = await run(fake, {
+				resource: 'generate',
+				operation: 'create',
+				prompt: 'Approve an invoice: finance checks it, the manager signs it',
+				downloadImage: false,
+				requestOptions: { timeout: 500 },
+			});
+			expect(result.error).toBeUndefined();
+			const generationId = String(result.items[0].json.id);
+			expect(result.items[0].json.status).toBe('succeeded');
+			expect(requestLines(fake)).toEqual([
+				'POST /diagrams/generate',
+				`GET /generations/${generationId}`,
+				`GET /generations/${generationId}`,
+			]);
+		},
+		BOUNDED,
+	);
 });
 
 describe('Settings → Timeout bounds an attempt as a whole, body included (finding 2)', () => {
@@ -137,42 +154,60 @@ describe('Settings → Timeout bounds an attempt as a whole, body included (find
 		body: { object: 'diagram', padding: 'x'.repeat(4000) },
 	});
 
-	it('a GET whose body trickles is cut off at the Timeout and sent again', async () => {
-		const diagram = fake.seedDiagram({ name: 'Slow body' });
-		fake.injectFailure(trickling('GET', `/diagrams/${diagram.id}`));
-		const result = await run(fake, getDiagram(diagram.id, { requestOptions: { timeout: 500 } }));
-		expect(result.error).toBeUndefined();
-		expect(result.items.map((item) => item.json.name)).toEqual(['Slow body']);
-		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`, `GET /diagrams/${diagram.id}`]);
-	}, BOUNDED);
+	it(
+		'a GET whose body trickles is cut off at the Timeout and sent again',
+		async () => {
+			const diagram = fake.seedDiagram({ name: 'Slow body' });
+			fake.injectFailure(trickling('GET', `/diagrams/${diagram.id}`));
+			const result = await run(fake, getDiagram(diagram.id, { requestOptions: { timeout: 500 } }));
+			expect(result.error).toBeUndefined();
+			expect(result.items.map((item) => item.json.name)).toEqual(['Slow body']);
+			expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`, `GET /diagrams/${diagram.id}`]);
+		},
+		BOUNDED,
+	);
 
-	it('a POST whose body trickles fails at the Timeout, sent once and not repeated', async () => {
-		fake.injectFailure(trickling('POST', '/folders'));
-		const result = await run(fake, { resource: 'folder', operation: 'create', name: 'Slow', requestOptions: { timeout: 500 } });
-		expect(requestLines(fake)).toEqual(['POST /folders']);
-		expect(result.items).toEqual([]);
-		expect(result.error?.message).toBe('Just Flow It did not answer in time');
-		expect(result.error?.description).toBe(
-			'The request may still have been carried out, so it was not repeated automatically (that could create a duplicate or use generation quota twice). Check in Just Flow It, then run the node again. Network code: ETIMEDOUT.',
-		);
-	}, BOUNDED);
+	it(
+		'a POST whose body trickles fails at the Timeout, sent once and not repeated',
+		async () => {
+			fake.injectFailure(trickling('POST', '/folders'));
+			const result = await run(fake, { resource: 'folder', operation: 'create', name: 'Slow', requestOptions: { timeout: 500 } });
+			expect(requestLines(fake)).toEqual(['POST /folders']);
+			expect(result.items).toEqual([]);
+			expect(result.error?.message).toBe('Just Flow It did not answer in time');
+			expect(result.error?.description).toBe(
+				'The request may still have been carried out, so it was not repeated automatically (that could create a duplicate or use generation quota twice). Check in Just Flow It, then run the node again. Network code: ETIMEDOUT.',
+			);
+		},
+		BOUNDED,
+	);
 });
 
 describe('cancel ends an attempt in flight', () => {
-	it('cancelling the execution aborts a GET whose body trickles (Timeout unset): nothing is sent again, nothing is output', async () => {
-		const diagram = fake.seedDiagram({ name: 'Cancelled' });
-		fake.injectFailure({ path: `/diagrams/${diagram.id}`, action: 'trickle', intervalMs: 50, status: 200, body: 'x'.repeat(4000) });
-		const cancelWhen = new Promise<void>((resolve) => {
-			const watch = setInterval(() => {
-				if (fake.requests.length === 0) return;
-				clearInterval(watch);
-				resolve();
-			}, 20);
-		});
-		const result = await run(fake, getDiagram(diagram.id), { cancelWhen });
-		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`]);
-		expect(result.items).toEqual([]);
-	}, BOUNDED);
+	it(
+		'cancelling the execution aborts a GET whose body trickles (Timeout unset): nothing is sent again, nothing is output',
+		async () => {
+			const diagram = fake.seedDiagram({ name: 'Cancelled' });
+			fake.injectFailure({
+				path: `/diagrams/${diagram.id}`,
+				action: 'trickle',
+				intervalMs: 50,
+				status: 200,
+				body: 'x'.repeat(4000),
+			});
+			const cancelWhen = new Promise<void>((resolve) => {
+				const watch = setInterval(() => {
+					if (fake.requests.length === 0) return;
+					clearInterval(watch);
+					resolve();
+				}, 20);
+			});
+			const result = await run(fake, getDiagram(diagram.id), { cancelWhen });
+			expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`]);
+			expect(result.items).toEqual([]);
+		},
+		BOUNDED,
+	);
 });
 
 describe('every redirect hop goes through the policy (finding 3)', () => {
@@ -293,7 +328,9 @@ describe('a body cut off by a dropped connection is no answer (finding 4)', () =
 			expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=light`]);
 			expect(result.items).toEqual([]);
 			const scheme = location.split(':')[0];
-			expect(result.error?.message).toBe(`Just Flow It redirected the request to a "${scheme}" address, which the node does not follow`);
+			expect(result.error?.message).toBe(
+				`Just Flow It redirected the request to a "${scheme}" address, which the node does not follow`,
+			);
 			expect(result.error?.description).toBe(
 				'The node follows redirects only to http and https addresses: another kind of address (a local file, an FTP server) is not an answer from the API. Check that the Base URL in the credential is right; if it is, contact Just Flow It support. Request ID: req_00000000000003a2.',
 			);

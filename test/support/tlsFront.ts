@@ -20,9 +20,13 @@ export async function startTlsFront(fakeBaseUrl: string): Promise<TlsFront> {
 	const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'jfi-tls-'));
 	const key = path.join(folder, 'key.pem');
 	const cert = path.join(folder, 'cert.pem');
-	execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], {
-		stdio: 'ignore',
-	});
+	execFileSync(
+		'openssl',
+		['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'],
+		{
+			stdio: 'ignore',
+		},
+	);
 	const upstream = new URL(fakeBaseUrl);
 	const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (incoming, outgoing) => {
 		const forwarded = http.request(

@@ -259,7 +259,8 @@ function classify(session: Session, attempt: Attempt, response: IN8nHttpFullResp
 	const status = response.statusCode;
 	if (status >= 200 && status < 300) return { outcome: 'succeeded', failure: { status } };
 	if (status >= 300 && status < 400) return { outcome: 'redirected', failure: { status } };
-	const failure: ApiFailure = status === 0 ? { status, transportCode: (response as NoAnswer).transportCode } : readApiFailure(response);
+	const failure: ApiFailure =
+		status === 0 ? { status, transportCode: (response as NoAnswer).transportCode } : readApiFailure(response);
 	// Blamed on the host that gave it: an image host's refusal is not the API's.
 	if (attempt.target.origin !== session.apiOrigin) failure.foreignHost = attempt.target.host;
 	if (failure.code === 'quota_exceeded') return { outcome: 'quotaUsedUp', failure };
@@ -403,16 +404,28 @@ function nextHop(session: Session, from: Attempt, response: IN8nHttpFullResponse
 	const idSentence = requestId ? ` Request ID: ${requestId}.` : '';
 	const location = headerValue(response.headers as IDataObject, 'location');
 	if (!location) {
-		throw redirectError(session, `Just Flow It answered with a redirect (HTTP ${status}) that says nowhere to go`, `The answer had no Location header, so there was nothing to follow and nothing to output. Check that the Base URL in the credential is right; if it is, try again later or contact Just Flow It support.${idSentence}`);
+		throw redirectError(
+			session,
+			`Just Flow It answered with a redirect (HTTP ${status}) that says nowhere to go`,
+			`The answer had no Location header, so there was nothing to follow and nothing to output. Check that the Base URL in the credential is right; if it is, try again later or contact Just Flow It support.${idSentence}`,
+		);
 	}
 	if (hops > MAX_REDIRECTS) {
-		throw redirectError(session, 'Just Flow It redirected the request too many times', `The node followed ${MAX_REDIRECTS} redirects and stopped. Check that the Base URL in the credential is right; if it is, try again later.${idSentence}`);
+		throw redirectError(
+			session,
+			'Just Flow It redirected the request too many times',
+			`The node followed ${MAX_REDIRECTS} redirects and stopped. Check that the Base URL in the credential is right; if it is, try again later.${idSentence}`,
+		);
 	}
 	let next: URL;
 	try {
 		next = new URL(location, from.target);
 	} catch {
-		throw redirectError(session, `Just Flow It answered with a redirect (HTTP ${status}) to an address that is not a URL`, `There was nothing the node could follow. Check that the Base URL in the credential is right; if it is, try again later or contact Just Flow It support.${idSentence}`);
+		throw redirectError(
+			session,
+			`Just Flow It answered with a redirect (HTTP ${status}) to an address that is not a URL`,
+			`There was nothing the node could follow. Check that the Base URL in the credential is right; if it is, try again later or contact Just Flow It support.${idSentence}`,
+		);
 	}
 	if (next.protocol !== 'http:' && next.protocol !== 'https:') {
 		throw redirectError(
