@@ -244,6 +244,11 @@ describe('every redirect hop goes through the policy (finding 3)', () => {
 		fake.injectFailure({ path: `/diagrams/${diagram.id}`, query: { hop: '1' }, status: 503 });
 		const result = await run(fake, getDiagram(diagram.id));
 		expect(result.error).toBeUndefined();
+		expect(requestLines(fake)).toEqual([
+			`GET /diagrams/${diagram.id}`,
+			`GET /diagrams/${diagram.id}?hop=1`,
+			`GET /diagrams/${diagram.id}?hop=1`,
+		]);
 		expect(fake.requests.map((request) => request.status)).toEqual([302, 503, 200]);
 	});
 
@@ -378,6 +383,11 @@ describe('a hostile server: redirects to another origin', () => {
 		const result = await run(fake, getDiagram(diagram.id), { credentials: key });
 		expect(result.error).toBeUndefined();
 		expect(result.items.map((item) => item.json.name)).toEqual(['Ping pong']);
+		expect(requestLines(fake)).toEqual([
+			`GET /diagrams/${diagram.id}`,
+			`GET /diagrams/${diagram.id}?hop=1`,
+			`GET /diagrams/${diagram.id}?hop=2`,
+		]);
 		expect(fake.requests.map((request) => request.headers.authorization === `Bearer ${key.apiKey}`)).toEqual([true, false, true]);
 	});
 
@@ -392,6 +402,11 @@ describe('a hostile server: redirects to another origin', () => {
 		fake.injectFailure({ path: `/diagrams/${diagram.id}/image`, query: { hop: '1' }, ...rateLimited });
 		const result = await run(fake, { resource: 'render', operation: 'image', diagramId: byId(String(diagram.id)) });
 		// The fake answers the key-less third attempt 401: the point is that the 429 was waited out.
+		expect(requestLines(fake)).toEqual([
+			`GET /diagrams/${diagram.id}/image?format=png&theme=light`,
+			`GET /diagrams/${diagram.id}/image?format=png&theme=light&hop=1`,
+			`GET /diagrams/${diagram.id}/image?format=png&theme=light&hop=1`,
+		]);
 		expect(fake.requests.map((request) => request.status)).toEqual([302, 429, 401]);
 		expect(fake.requests.map((request) => request.headers.authorization !== undefined)).toEqual([true, false, false]);
 		expect(result.error?.message).toBe(`The image link was refused by ${new URL(otherOrigin()).host} (HTTP 401)`);
