@@ -20,7 +20,10 @@ const { envelope, DEFAULT_CODE_BY_STATUS, DEFAULT_MESSAGE_BY_STATUS } = require(
  * @property {string} [message]      envelope message when `body` is omitted
  * @property {Record<string, string|number|null>} [headers] extra headers; null removes a default header
  *   (e.g. `{'X-Request-Id': null}`)
- * @property {'respond'|'destroy'|'hang'} [action] 'destroy' drops the socket, 'hang' never answers (until close)
+ * @property {'respond'|'destroy'|'hang'|'cut-off'|'trickle'} [action] 'destroy' drops the socket, 'hang' never
+ *   answers (until close), 'cut-off' sends the headers and half the body then drops the socket,
+ *   'trickle' sends the headers and then the body one byte every `intervalMs`
+ * @property {number} [intervalMs]   'trickle': milliseconds between bytes (default 50)
  * @property {number} [delayMs]      wait this long before responding (action 'respond')
  * @property {Record<string, string|RegExp|boolean>} [query] only requests whose query matches: a
  *   string exactly, a RegExp by test, `true` = present, `false` = absent (e.g. `{cursor: true}`
@@ -74,7 +77,7 @@ class FailureInjector {
   /** @param {FailureSpec} spec @returns {FailureHandle} */
   add(spec = {}) {
     const action = spec.action ?? 'respond';
-    if (!['respond', 'destroy', 'hang'].includes(action)) throw new TypeError(`injectFailure: unknown action ${action}`);
+    if (!['respond', 'destroy', 'hang', 'cut-off', 'trickle'].includes(action)) throw new TypeError(`injectFailure: unknown action ${action}`);
     const entry = {
       ...spec,
       action,

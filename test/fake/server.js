@@ -490,6 +490,17 @@ class FakeServer {
    * @param {import('./handlers').Response} response @param {Record<string,string>} baseHeaders
    */
   send(res, entry, response, baseHeaders) {
+    res.end(this.writeHead(res, entry, response, baseHeaders));
+  }
+
+  /**
+   * The status line and headers of `send`, without the body, which it returns (for answers
+   * that then send their body slowly or in part).
+   * @param {http.ServerResponse} res @param {RecordedRequest} entry
+   * @param {import('./handlers').Response} response @param {Record<string,string>} baseHeaders
+   * @returns {Buffer|undefined}
+   */
+  writeHead(res, entry, response, baseHeaders) {
     let body = response.body;
     /** @type {[string, unknown][]} */
     const headers = [['X-Request-Id', entry.requestId], ...Object.entries(baseHeaders)];
@@ -506,7 +517,7 @@ class FakeServer {
     if (response.status !== 204) res.setHeader('Content-Length', bytes ? bytes.length : 0);
     entry.status = response.status;
     res.writeHead(response.status);
-    res.end(bytes);
+    return bytes;
   }
 
   /**
@@ -519,12 +530,49 @@ class FakeServer {
     if (f.action === 'destroy') return void req.socket.destroy();
     if (f.action === 'hang') return; // close() drops the connection
     const response = failureResponse(f, entry.requestId);
+    if (f.action === 'cut-off') return this.sendCutOff(req, res, entry, response);
+    if (f.action === 'trickle') return this.sendTrickle(res, entry, response, f.intervalMs ?? 50);
     if (!f.delayMs) return this.send(res, entry, response, {});
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (!res.destroyed) this.send(res, entry, response, {});
     }, f.delayMs);
     this.timers.add(timer);
+  }
+
+  /**
+   * The headers (with the whole body's Content-Length) and the first half of the body, then the
+   * connection dropped: an answer cut off in the middle.
+   * @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {RecordedRequest} entry
+   * @param {import('./handlers').Response} response
+   */
+  sendCutOff(req, res, entry, response) {
+    const bytes = this.writeHead(res, entry, response, {}) ?? Buffer.alloc(0);
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => req.socket.destroy());
+  }
+
+  /**
+   * The headers at once, then the body one byte every `intervalMs` (never silent long enough for
+   * an idle timeout), until it is all sent or the client gives up. close() stops it.
+   * @param {http.ServerResponse} res @param {RecordedRequest} entry
+   * @param {import('./handlers').Response} response @param {number} intervalMs
+   */
+  sendTrickle(res, entry, response, intervalMs) {
+    const bytes = this.writeHead(res, entry, response, {}) ?? Buffer.alloc(0);
+    res.flushHeaders();
+    let sent = 0;
+    const next = () => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (res.destroyed) return;
+        if (sent >= bytes.length) return void res.end();
+        res.write(bytes.subarray(sent, sent + 1));
+        sent++;
+        next();
+      }, intervalMs);
+      this.timers.add(timer);
+    };
+    next();
   }
 
   /** Append to the request log, trimming the oldest entries past the cap (amortised). @param {RecordedRequest} entry */

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { NodeOperationError } from 'n8n-workflow';
 import type {
+	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteSingleFunctions,
 	IHttpRequestMethods,
@@ -11,40 +12,53 @@ import type {
 } from 'n8n-workflow';
 
 import { allowedOrigin, findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
+import { JustFlowItApi } from '../../../credentials/JustFlowItApi.credentials';
 import { CREDENTIAL_TYPE, routeOf, scopeFor } from './constants';
 import { asNodeError, headerValue, JustFlowItApiError, MAX_WAIT_SETTING, readApiFailure } from './errors';
 import type { ApiFailure, FailureContext } from './errors';
 import { rateGateFor, RateGateTimeout, systemClock } from './rateGate';
 import type { RateGate } from './rateGate';
+import { requestSettingsOf } from './requestSettings';
+import type { RequestSettings } from './requestSettings';
 import { rememberSecret, withoutSecretsInError } from './secrets';
 
 /**
  * The one module that sends requests to Just Flow It, and the policy it sends them with.
  *
+ * Every request the node makes (the declared one, follow-ups, picker searches, trigger pages) and
+ * every redirect hop is an *attempt*: a URL, and whether the key goes with it (only to the base
+ * URL's origin; any other host gets a plain request with no credential). Each attempt is sent
+ * under the item's Settings (Proxy, Ignore SSL Issues, Timeout) and its outcome handled here:
+ *
  * | outcome                                    | GET, PATCH, DELETE                  | POST                        |
  * |--------------------------------------------|-------------------------------------|-----------------------------|
  * | 2xx                                        | done                                | done                        |
- * | 3xx with a Location                        | followed here (at most 5 hops); the key only to the base URL's origin | same |
+ * | 3xx with an http(s) Location               | follow: the next attempt (at most 5 hops), under this same policy; 303 (and 301/302 after a POST) becomes a GET | same |
+ * | 3xx without Location, or to another scheme | fail                                | fail                        |
  * | 429 rate_limit_exceeded                    | wait Retry-After (5 s if absent), send again | same (a 429 was not carried out) |
  * | 429/403/402 quota_exceeded                 | fail                                | fail                        |
  * | 5xx                                        | back off 1, 2, 4 s (or Retry-After up to 30 s), send again | fail (it may have been carried out) |
- * | no HTTP answer (dropped, refused, timeout) | as 5xx                              | fail                        |
- * | cancel of the execution                    | stop at once, never sent again      | same                        |
+ * | no HTTP answer (dropped, refused, timeout, body cut off) | as 5xx                 | fail                        |
+ * | cancel of the execution                    | stop at once: a wait ends, an attempt in flight is aborted, nothing is sent again | same |
  * | any other 4xx                              | fail with an explanation            | same                        |
  * | DELETE answered 404 after a 5xx or no answer | done: the first one went through  | —                           |
  *
- * Bounds: every wait for a turn under the rate limit (the key's rate gate, and each Retry-After)
- * counts against one budget per request, "Max Wait on Rate Limits" (Settings → Request Options,
- * default 300 s); it is checked before waiting, so the node fails at once rather than wait past it.
- * Backoff after 5xx waits at most 3 times 30 s. The execution's cancel signal ends every wait
- * within a second and aborts a request in flight.
+ * Bounds: each attempt, headers and body together, within Settings → Timeout (n8n's 300 s when
+ * unset); n8n's own timeout only notices silence, so a body that trickles would never end. Every
+ * wait for a turn under the rate limit (the key's rate gate, and each Retry-After) counts against
+ * one budget per request, "Max Wait on Rate Limits" (Settings → Request Options, default 300 s);
+ * it is checked before waiting, so the node fails at once rather than wait past it. Backoff after
+ * 5xx waits at most 3 times 30 s. The execution's cancel signal ends every wait within a second
+ * and aborts an attempt in flight.
  */
 export const REQUEST_POLICY = {
+	succeeded: { idempotent: 'done', post: 'done' },
+	redirected: { idempotent: 'follow', post: 'follow' },
 	rateLimited: { idempotent: 'wait, send again', post: 'wait, send again' },
 	quotaUsedUp: { idempotent: 'fail', post: 'fail' },
 	serverError: { idempotent: 'back off, send again', post: 'fail' },
 	noAnswer: { idempotent: 'back off, send again', post: 'fail' },
-	cancelled: { idempotent: 'fail', post: 'fail' },
+	cancelled: { idempotent: 'stop', post: 'stop' },
 	otherRefusal: { idempotent: 'fail', post: 'fail' },
 } as const;
 
@@ -65,9 +79,6 @@ export const DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 300;
 /** Redirects followed per request. */
 const MAX_REDIRECTS = 5;
 
-/** Request timeout when the caller sets none (RoutingNode sets n8n's Settings → Timeout). */
-const DEFAULT_TIMEOUT_MS = 300_000;
-
 type TransportContext = IExecuteSingleFunctions | IPollFunctions | ILoadOptionsFunctions;
 
 /** What the error messages say the request was for, and how long it may wait for a turn. */
@@ -81,18 +92,21 @@ export interface ApiWording {
 /** Everything one request needs besides its options: the key's gate, the base URL, the bounds. */
 interface Session {
 	ctx: TransportContext;
+	/** Only handed to the credential's own `authenticate`; never put into any text. */
+	credentials: ICredentialDataDecryptedObject;
 	gate: RateGate;
 	baseUrl: string;
 	apiOrigin: string;
 	signal?: AbortSignal;
+	settings: RequestSettings;
 	maxWaitSeconds: number;
 	context: FailureContext;
 }
 
 /**
  * Sends one API request with the whole policy above. `request.url` is a path relative to the
- * credential's base URL (e.g. `/diagrams`) or an absolute URL on the API's origin. Returns the
- * full 2xx response (for a DELETE already carried out, a synthetic 204).
+ * credential's base URL (e.g. `/diagrams`) or an absolute URL (the key goes only to the API's
+ * origin). Returns the full 2xx response (for a DELETE already carried out, a synthetic 204).
  */
 export async function sendApiRequest(
 	ctx: TransportContext,
@@ -101,7 +115,7 @@ export async function sendApiRequest(
 ): Promise<IN8nHttpFullResponse> {
 	return await withoutKeyInErrors(async () => {
 		const session = await openSession(ctx, request.method, wording, request.url);
-		return await sendWithPolicy(session, { ...request, baseURL: session.baseUrl });
+		return await sendWithPolicy(session, firstAttempt(session, { ...request, baseURL: session.baseUrl }));
 	});
 }
 
@@ -140,10 +154,12 @@ async function openSession(
 	);
 	return {
 		ctx,
+		credentials,
 		gate: rateGateFor(fingerprint),
 		baseUrl,
 		apiOrigin: allowedOrigin(credentials.baseUrl),
 		signal: cancelSignalOf(ctx),
+		settings: requestSettingsOf(ctx),
 		maxWaitSeconds,
 		context: {
 			resource,
@@ -178,45 +194,71 @@ function itemOf(ctx: TransportContext): { itemIndex?: number } {
 	return typeof withItem.getItemIndex === 'function' ? { itemIndex: withItem.getItemIndex() } : {};
 }
 
+/** One request on the wire: where it goes and whether the key goes with it. */
+interface Attempt {
+	/** The options as sent (a relative `url` with `baseURL` and `qs` for the first attempt). */
+	options: IHttpRequestOptions;
+	/** The absolute URL it goes to: decides the key and resolves a redirect's Location. */
+	target: URL;
+	/** Only an attempt to the base URL's origin carries the key. */
+	withKey: boolean;
+}
+
 /** Stands for an attempt that got no HTTP answer, so the loop treats every attempt alike. */
 type NoAnswer = IN8nHttpFullResponse & { statusCode: 0; transportCode?: string };
 
-/** The loop that applies REQUEST_POLICY. */
-async function sendWithPolicy(session: Session, request: IHttpRequestOptions): Promise<IN8nHttpFullResponse> {
+function firstAttempt(session: Session, request: IHttpRequestOptions): Attempt {
+	const target = targetUrl(request, session.baseUrl);
+	const withKey = target.origin === session.apiOrigin;
+	return { options: withKey ? request : plainRequest(request), target, withKey };
+}
+
+function methodOf(attempt: Attempt): string {
+	return (attempt.options.method ?? 'GET').toUpperCase();
+}
+
+/** The loop that applies REQUEST_POLICY to every attempt of one request, redirect hops included. */
+async function sendWithPolicy(session: Session, first: Attempt): Promise<IN8nHttpFullResponse> {
 	const { gate, ctx } = session;
 	const startedAt = systemClock.now();
 	const waitBudgetEndsAt = startedAt + session.maxWaitSeconds * 1000;
+	let attempt = first;
+	let hops = 0;
 	let backoffs = 0;
 	let earlierAttemptMayHaveArrived = false;
 	for (;;) {
 		throwIfCancelled(session);
-		const ticket = await acquireTurn(session, waitBudgetEndsAt, startedAt);
-		let response: IN8nHttpFullResponse;
+		// The rate gate paces the key: only attempts that carry it take a turn.
+		const ticket = attempt.withKey ? await acquireTurn(session, waitBudgetEndsAt, startedAt) : undefined;
+		let response: IN8nHttpFullResponse | undefined;
 		try {
-			response = await sendToApi(session, request);
-		} catch (error) {
-			gate.release(ticket, undefined);
-			throwIfCancelled(session);
-			if (!isNoAnswer(error)) throw asNodeError(ctx.getNode(), error, itemOf(ctx).itemIndex);
-			response = { statusCode: 0, headers: {}, body: undefined, transportCode: transportCode(error) } as NoAnswer;
+			response = await sendAttempt(session, attempt);
+		} finally {
+			// The gate learns from every answer; an attempt without one only gives its turn back.
+			const answer = response?.statusCode ? { status: response.statusCode, headers: response.headers as IDataObject } : undefined;
+			if (ticket !== undefined) gate.release(ticket, answer);
 		}
-		if (response.statusCode !== 0) {
-			gate.release(ticket, { status: response.statusCode, headers: response.headers as IDataObject });
+		const isPost = methodOf(attempt) === 'POST';
+		if (attempt.withKey && isGoneOnRepeat(attempt, response, earlierAttemptMayHaveArrived)) {
+			return { ...response, statusCode: 204, body: '' };
 		}
-		if (response.statusCode >= 300 && response.statusCode < 400) return await followRedirects(session, request, response);
-		if (response.statusCode >= 200 && response.statusCode < 300) return response;
-		if (isGoneOnRepeat(request, response, earlierAttemptMayHaveArrived)) return { ...response, statusCode: 204, body: '' };
-		const failure: ApiFailure =
-			response.statusCode === 0
-				? { status: 0, transportCode: (response as NoAnswer).transportCode }
-				: readApiFailure(response);
-		const outcome = classify(failure);
-		const reaction = REQUEST_POLICY[outcome][session.context.isPost ? 'post' : 'idempotent'];
+		const { outcome, failure } = classify(session, attempt, response);
+		const reaction = REQUEST_POLICY[outcome][isPost ? 'post' : 'idempotent'];
+		if (reaction === 'done') return response;
+		if (reaction === 'follow') {
+			hops++;
+			attempt = nextHop(session, attempt, response, hops);
+			continue;
+		}
 		if (reaction === 'wait, send again') {
 			// The API's word on when the key may send again holds for every request with it.
 			const waitSeconds = failure.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS;
-			gate.closeFor(waitSeconds);
-			if (systemClock.now() + waitSeconds * 1000 <= waitBudgetEndsAt) continue;
+			if (attempt.withKey) gate.closeFor(waitSeconds);
+			if (systemClock.now() + waitSeconds * 1000 <= waitBudgetEndsAt) {
+				// Another host has no turn in the key's gate: wait here instead.
+				if (!attempt.withKey) await waitCancellably(session, waitSeconds * 1000);
+				continue;
+			}
 		} else if (reaction === 'back off, send again' && backoffs < SERVER_RETRY_DELAYS_MS.length) {
 			const delay =
 				failure.retryAfterSeconds !== undefined
@@ -228,28 +270,32 @@ async function sendWithPolicy(session: Session, request: IHttpRequestOptions): P
 			continue;
 		}
 		const waitedSeconds = (systemClock.now() - startedAt) / 1000;
-		throw new JustFlowItApiError(ctx.getNode(), failure, { ...session.context, waitedSeconds }, itemOf(ctx).itemIndex);
+		throw new JustFlowItApiError(ctx.getNode(), failure, { ...session.context, isPost, waitedSeconds }, itemOf(ctx).itemIndex);
 	}
 }
 
-function classify(failure: ApiFailure): Outcome {
-	if (failure.code === 'quota_exceeded') return 'quotaUsedUp';
-	if (failure.status === 429) return 'rateLimited';
-	if (failure.status === 0) return 'noAnswer';
-	if (failure.status >= 500) return 'serverError';
-	return 'otherRefusal';
+/** Which row of REQUEST_POLICY an answer falls under, and for a failure what went wrong. */
+function classify(session: Session, attempt: Attempt, response: IN8nHttpFullResponse): { outcome: Outcome; failure: ApiFailure } {
+	const status = response.statusCode;
+	if (status >= 200 && status < 300) return { outcome: 'succeeded', failure: { status } };
+	if (status >= 300 && status < 400) return { outcome: 'redirected', failure: { status } };
+	const failure: ApiFailure =
+		status === 0 ? { status, transportCode: (response as NoAnswer).transportCode } : readApiFailure(response);
+	// Blamed on the host that gave it: an image host's refusal is not the API's.
+	if (attempt.target.origin !== session.apiOrigin) failure.foreignHost = attempt.target.host;
+	if (failure.code === 'quota_exceeded') return { outcome: 'quotaUsedUp', failure };
+	if (status === 429) return { outcome: 'rateLimited', failure };
+	if (status === 0) return { outcome: 'noAnswer', failure };
+	if (status >= 500) return { outcome: 'serverError', failure };
+	return { outcome: 'otherRefusal', failure };
 }
 
 /**
  * A DELETE answered 404 after an earlier attempt got a 5xx or no answer: that attempt went
  * through and only its answer was lost. A 404 after 429s is a real 404 (a 429 deletes nothing).
  */
-function isGoneOnRepeat(
-	request: IHttpRequestOptions,
-	response: IN8nHttpFullResponse,
-	earlierAttemptMayHaveArrived: boolean,
-): boolean {
-	return (request.method ?? 'GET').toUpperCase() === 'DELETE' && response.statusCode === 404 && earlierAttemptMayHaveArrived;
+function isGoneOnRepeat(attempt: Attempt, response: IN8nHttpFullResponse, earlierAttemptMayHaveArrived: boolean): boolean {
+	return methodOf(attempt) === 'DELETE' && response.statusCode === 404 && earlierAttemptMayHaveArrived;
 }
 
 /** Waits for the key's rate gate, within what is left of the request's wait budget. */
@@ -286,25 +332,77 @@ function throwIfCancelled(session: Session): void {
 	});
 }
 
-/** Common options of every hop: redirects and status handling are ours, not the HTTP client's. */
-function hopOptions(session: Session, request: IHttpRequestOptions): IHttpRequestOptions {
+/**
+ * The signal one attempt is sent with: it aborts when the execution is cancelled or when
+ * Settings → Timeout has passed since the attempt began, whatever arrived by then. `end()` stops
+ * the deadline's sleep and drops the listener on the execution's signal, so nothing outlives the
+ * attempt (thousands of items share that signal).
+ */
+function boundAttempt(session: Session): { signal: AbortSignal; timedOut: () => boolean; end: () => void } {
+	const attempt = new AbortController();
+	const deadline = new AbortController();
+	let timedOut = false;
+	const cancel = session.signal;
+	const onCancel = () => attempt.abort();
+	cancel?.addEventListener('abort', onCancel, { once: true });
+	if (cancel?.aborted) attempt.abort();
+	systemClock.sleep(session.settings.timeoutMs, deadline.signal).then(
+		() => {
+			timedOut = true;
+			attempt.abort();
+		},
+		() => undefined,
+	);
 	return {
-		...request,
-		timeout: request.timeout ?? DEFAULT_TIMEOUT_MS,
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		disableFollowRedirect: true,
-		...(session.signal ? { abortSignal: session.signal } : {}),
+		signal: attempt.signal,
+		timedOut: () => timedOut,
+		end: () => {
+			deadline.abort();
+			cancel?.removeEventListener('abort', onCancel);
+		},
 	};
 }
 
-/** One request to the API's own origin, with the key (the credential refuses any other origin). */
-async function sendToApi(session: Session, request: IHttpRequestOptions): Promise<IN8nHttpFullResponse> {
-	return (await session.ctx.helpers.httpRequestWithAuthentication.call(
-		session.ctx,
-		CREDENTIAL_TYPE,
-		hopOptions(session, request),
-	)) as IN8nHttpFullResponse;
+/**
+ * Sends one attempt under the item's Settings; redirects and status handling are the loop's,
+ * not the HTTP client's. Returns the answer, or a NoAnswer when none came in time.
+ */
+async function sendAttempt(session: Session, attempt: Attempt): Promise<IN8nHttpFullResponse> {
+	const bound = boundAttempt(session);
+	try {
+		const options: IHttpRequestOptions = {
+			...attempt.options,
+			timeout: session.settings.timeoutMs,
+			proxy: session.settings.proxy,
+			skipSslCertificateValidation: session.settings.skipSslCertificateValidation,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			disableFollowRedirect: true,
+			abortSignal: bound.signal,
+		};
+		// n8n's httpRequestWithAuthentication puts the execution's signal over ours (so the
+		// Timeout could not end a trickling body): the credential's own authenticate adds the key.
+		const sent = attempt.withKey ? await withKey(session, options) : options;
+		return (await session.ctx.helpers.httpRequest(sent)) as IN8nHttpFullResponse;
+	} catch (error) {
+		throwIfCancelled(session);
+		if (bound.timedOut()) return noAnswer('ETIMEDOUT');
+		if (!isNoAnswer(error)) throw asNodeError(session.ctx.getNode(), error, itemOf(session.ctx).itemIndex);
+		return noAnswer(transportCode(error));
+	} finally {
+		bound.end();
+	}
+}
+
+function noAnswer(code: string | undefined): NoAnswer {
+	return { statusCode: 0, headers: {}, body: undefined, transportCode: code };
+}
+
+const credentialType = new JustFlowItApi();
+
+/** The attempt with the key, added by the credential (which refuses any origin but the API's). */
+async function withKey(session: Session, options: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	return await credentialType.authenticate(session.credentials, options);
 }
 
 /** The absolute URL a request goes to. */
@@ -315,87 +413,87 @@ function targetUrl(request: IHttpRequestOptions, baseUrl: string): URL {
 }
 
 /**
- * Follows redirects here rather than in n8n's HTTP client: n8n 1.85 to 1.123.2x copy the
- * Authorization header onto a redirect to another origin whatever the request says. A hop to
- * the API's origin goes with the key; any other origin gets a plain request with no credential.
+ * The attempt a redirect asks for. Followed here rather than by n8n's HTTP client: n8n 1.85 to
+ * 1.123.2x copy the Authorization header onto a redirect to another origin whatever the request
+ * says, and a hop must go through the same policy as the first attempt. A hop to the API's origin
+ * goes with the key; any other origin gets a plain request with no credential.
  */
-async function followRedirects(
-	session: Session,
-	request: IHttpRequestOptions,
-	first: IN8nHttpFullResponse,
-): Promise<IN8nHttpFullResponse> {
-	let response = first;
-	let from = targetUrl(request, session.baseUrl);
-	for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-		const location = headerValue(response.headers as IDataObject, 'location');
-		if (!location) return response;
-		const next = new URL(location, from);
-		// 303, and 301/302 after a POST, turn into a GET without a body (as browsers and axios do).
-		const keepsMethod = response.statusCode === 307 || response.statusCode === 308;
-		const method = keepsMethod ? request.method : 'GET';
-		const hopRequest: IHttpRequestOptions = {
-			...request,
+function nextHop(session: Session, from: Attempt, response: IN8nHttpFullResponse, hops: number): Attempt {
+	const status = response.statusCode;
+	const requestId = headerValue(response.headers as IDataObject, 'x-request-id');
+	const idSentence = requestId ? ` Request ID: ${requestId}.` : '';
+	const location = headerValue(response.headers as IDataObject, 'location');
+	if (!location) {
+		throw redirectError(
+			session,
+			`Just Flow It answered with a redirect (HTTP ${status}) that says nowhere to go`,
+			`The answer had no Location header, so there was nothing to follow and nothing to output. Check that the Base URL in the credential is right; if it is, try again later or contact Just Flow It support.${idSentence}`,
+		);
+	}
+	if (hops > MAX_REDIRECTS) {
+		throw redirectError(
+			session,
+			'Just Flow It redirected the request too many times',
+			`The node followed ${MAX_REDIRECTS} redirects and stopped. Check that the Base URL in the credential is right; if it is, try again later.${idSentence}`,
+		);
+	}
+	let next: URL;
+	try {
+		next = new URL(location, from.target);
+	} catch {
+		throw redirectError(
+			session,
+			`Just Flow It answered with a redirect (HTTP ${status}) to an address that is not a URL`,
+			`There was nothing the node could follow. Check that the Base URL in the credential is right; if it is, try again later or contact Just Flow It support.${idSentence}`,
+		);
+	}
+	if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+		throw redirectError(
+			session,
+			`Just Flow It redirected the request to a "${next.protocol.replace(/:$/, '')}" address, which the node does not follow`,
+			`The node follows redirects only to http and https addresses: another kind of address (a local file, an FTP server) is not an answer from the API. Check that the Base URL in the credential is right; if it is, contact Just Flow It support.${idSentence}`,
+		);
+	}
+	// 303, and 301/302 after a POST, turn into a GET without a body (as browsers and axios do).
+	const keepsMethod = status === 307 || status === 308;
+	const method = keepsMethod ? from.options.method : 'GET';
+	const withKey = next.origin === session.apiOrigin;
+	const base = withKey ? from.options : plainRequest(from.options);
+	return {
+		options: {
+			...base,
 			method,
 			url: next.href,
 			baseURL: undefined,
 			qs: undefined,
 			...(keepsMethod ? {} : { body: undefined }),
-		};
-		throwIfCancelled(session);
-		if (next.origin === session.apiOrigin) {
-			response = await sendToApi(session, hopRequest);
-		} else {
-			response = await sendToForeignHost(session, hopRequest, next);
-		}
-		if (response.statusCode < 300 || response.statusCode >= 400) {
-			if (response.statusCode >= 400) throw foreignOrApiFailure(session, response, next);
-			return response;
-		}
-		from = next;
-	}
-	throw new NodeOperationError(session.ctx.getNode(), 'Just Flow It redirected the request too many times', {
-		description: `The node followed ${MAX_REDIRECTS} redirects and stopped. Try again later.`,
-		...itemOf(session.ctx),
-	});
+		},
+		target: next,
+		withKey,
+	};
 }
 
-/** A request to a host that is not the API: no credential, only what the hop needs. */
-async function sendToForeignHost(session: Session, request: IHttpRequestOptions, url: URL): Promise<IN8nHttpFullResponse> {
-	const plain: IHttpRequestOptions = {
+function redirectError(session: Session, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(session.ctx.getNode(), message, { description, ...itemOf(session.ctx) });
+}
+
+/** A request for a host that is not the API: no credential and none of the API's headers. */
+function plainRequest(request: IHttpRequestOptions): IHttpRequestOptions {
+	const contentType = headerValue(request.headers, 'content-type');
+	return {
 		method: request.method,
-		url: url.href,
+		url: request.url,
+		qs: request.qs,
+		body: request.body,
 		encoding: request.encoding,
 		json: request.json,
-		headers: { Accept: headerValue(request.headers, 'accept') ?? '*/*' },
-		timeout: request.timeout,
-		proxy: request.proxy,
-		skipSslCertificateValidation: request.skipSslCertificateValidation,
+		headers: { Accept: headerValue(request.headers, 'accept') ?? '*/*', ...(contentType ? { 'Content-Type': contentType } : {}) },
 	};
-	let noAnswer: unknown;
-	try {
-		return (await session.ctx.helpers.httpRequest(hopOptions(session, plain))) as IN8nHttpFullResponse;
-	} catch (error) {
-		throwIfCancelled(session);
-		if (!isNoAnswer(error)) throw asNodeError(session.ctx.getNode(), error, itemOf(session.ctx).itemIndex);
-		noAnswer = error;
-	}
-	throw new JustFlowItApiError(
-		session.ctx.getNode(),
-		{ status: 0, transportCode: transportCode(noAnswer), foreignHost: url.host },
-		session.context,
-		itemOf(session.ctx).itemIndex,
-	);
-}
-
-function foreignOrApiFailure(session: Session, response: IN8nHttpFullResponse, url: URL): JustFlowItApiError {
-	const failure = readApiFailure(response);
-	if (url.origin !== session.apiOrigin) failure.foreignHost = url.host;
-	return new JustFlowItApiError(session.ctx.getNode(), failure, session.context, itemOf(session.ctx).itemIndex);
 }
 
 /**
  * Downloads a file from a link the API handed out (`image_url`, a JSON `url`): with the key
- * when the link is on the API's origin (through the whole policy), without it anywhere else.
+ * when the link is on the API's origin, without it anywhere else, through sendApiRequest.
  */
 export async function downloadLink(
 	ctx: TransportContext,
@@ -403,23 +501,11 @@ export async function downloadLink(
 	request: Omit<IHttpRequestOptions, 'url'>,
 	wording?: ApiWording,
 ): Promise<IN8nHttpFullResponse> {
-	return await withoutKeyInErrors(async () => await fetchLink(ctx, link, request, wording));
-}
-
-async function fetchLink(
-	ctx: TransportContext,
-	link: string,
-	request: Omit<IHttpRequestOptions, 'url'>,
-	wording?: ApiWording,
-): Promise<IN8nHttpFullResponse> {
-	const session = await openSession(ctx, 'GET', wording, link);
-	const url = new URL(link, `${session.baseUrl}/`);
-	const options: IHttpRequestOptions = { ...request, method: 'GET', url: url.href };
-	if (url.origin === session.apiOrigin) return await sendWithPolicy(session, options);
-	const response = await sendToForeignHost(session, options, url);
-	if (response.statusCode >= 300 && response.statusCode < 400) return await followRedirects(session, options, response);
-	if (response.statusCode >= 400) throw foreignOrApiFailure(session, response, url);
-	return response;
+	// A link is read as a browser would read it on the API's page (`/x` is on its origin), not
+	// as a path under the base URL, so it is made absolute first.
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const url = new URL(link, `${normalizeBaseUrl(credentials.baseUrl)}/`);
+	return await sendApiRequest(ctx, { ...request, method: 'GET', url: url.href }, wording);
 }
 
 const NO_ANSWER_CODES = new Set([
@@ -434,7 +520,14 @@ const NO_ANSWER_CODES = new Set([
 	'EHOSTUNREACH',
 	'ENETUNREACH',
 	'ERR_SOCKET_CONNECTION_TIMEOUT',
+	'ERR_STREAM_PREMATURE_CLOSE',
 ]);
+
+/**
+ * The HTTP client's words for a body cut off by a dropped connection (axios: "stream has been
+ * aborted"; Node: "aborted", "Premature close"): the answer never arrived whole.
+ */
+const CUT_OFF_BODY = /stream has been aborted|^aborted$|premature close/i;
 
 /** The error's chain: n8n wraps the HTTP client's error (NodeApiError → cause → AxiosError). */
 function errorChain(error: unknown): Array<{ code?: unknown; message?: unknown; cause?: unknown }> {
@@ -448,22 +541,21 @@ function errorChain(error: unknown): Array<{ code?: unknown; message?: unknown; 
 }
 
 /**
- * Whether no HTTP answer arrived (connection refused, dropped or timed out). Anything else thrown
- * while sending — a cancel, a refused credential, a bug — is not a network fault and is never
- * retried.
+ * Whether no whole HTTP answer arrived (connection refused, dropped, timed out, or the body cut
+ * off). Anything else thrown while sending — a cancel, a refused credential, a bug — is not a
+ * network fault and is never retried.
  */
 function isNoAnswer(error: unknown): boolean {
-	return errorChain(error).some(
-		(link) =>
-			(typeof link.code === 'string' && NO_ANSWER_CODES.has(link.code)) ||
-			/socket hang up|timeout of \d+ms exceeded/i.test(String(link.message ?? '')),
-	);
+	return transportCode(error) !== undefined;
 }
 
 function transportCode(error: unknown): string | undefined {
 	for (const link of errorChain(error)) {
+		const message = String(link.message ?? '');
 		if (typeof link.code === 'string' && NO_ANSWER_CODES.has(link.code)) return link.code;
-		if (/timeout/i.test(String(link.message ?? ''))) return 'ETIMEDOUT';
+		if (CUT_OFF_BODY.test(message)) return 'ECONNRESET';
+		if (/socket hang up/i.test(message)) return 'ECONNRESET';
+		if (/timeout of \d+ms exceeded/i.test(message)) return 'ETIMEDOUT';
 	}
 	return undefined;
 }
