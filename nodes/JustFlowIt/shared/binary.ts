@@ -12,24 +12,66 @@ import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TY
 import type { ImageFormat } from './constants';
 import { bodyToObject, bodyToText, headerValue } from './errors';
 import { downloadLink, sendApiRequest } from './transport';
+import type { ApiWording } from './transport';
 import { readIdParameter } from './validation';
 
 // ---------------------------------------------------------------------------------------------
 // File names
 
-/** A file name built from a diagram's name: safe characters only, never empty. */
-export function safeFileName(name: unknown, extension: string): string {
-	const base = String(name ?? '')
-		.normalize('NFKD')
-		.replace(/[\u0300-\u036f]/g, '')
-		.replace(/[^A-Za-z0-9._ -]+/g, '_')
+/** The most bytes a file name may have on Linux, macOS and Windows file systems (UTF-8). */
+const MAX_FILE_NAME_BYTES = 255;
+
+/** Longest part of a file name taken from a diagram's name, in characters, for readability. */
+const MAX_NAME_CHARACTERS = 120;
+
+/** Names Windows keeps for devices, also with an extension ("CON.txt"). */
+const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+
+/**
+ * The part of a file name that comes from a diagram's name: letters, marks and digits of every
+ * script kept (NFC), a few punctuation marks kept, anything a file system refuses or treats
+ * specially (controls, / \ : * ? " < > |, leading dots) replaced or trimmed. May be empty.
+ */
+function nameForFile(name: unknown): string {
+	const cleaned = String(name ?? '')
+		.normalize('NFC')
+		.replace(/[^\p{L}\p{M}\p{N} ._\-()[\]&,+'!#@=~]+/gu, '_')
 		.replace(/\s+/g, ' ')
 		.replace(/_+/g, '_')
-		.replace(/^[ ._-]+|[ ._-]+$/g, '')
-		.slice(0, 100)
-		.trim();
-	return `${base || 'diagram'}.${extension}`;
+		.replace(/^[ ._-]+|[ ._-]+$/g, '');
+	const kept = Array.from(cleaned).slice(0, MAX_NAME_CHARACTERS).join('').replace(/[ ._-]+$/, '');
+	const beforeFirstDot = kept.split('.')[0].trim();
+	return WINDOWS_RESERVED.test(beforeFirstDot) ? `_${kept}` : kept;
 }
+
+/** `text` cut to at most `bytes` bytes of UTF-8, at a character boundary. */
+function cutToBytes(text: string, bytes: number): string {
+	let cut = '';
+	for (const character of text) {
+		if (Buffer.byteLength(cut + character, 'utf8') > bytes) break;
+		cut += character;
+	}
+	return cut;
+}
+
+/**
+ * The one rule for every file the node writes (export, image, generation): the diagram's name,
+ * when known, followed by its id: `Invoice approval (d290f1ee-…).png`; without a name,
+ * `diagram-<id>.png`. The id keeps every diagram's file its own (two diagrams may share a name,
+ * and names in other scripts are kept whole), and the same diagram gets the same name on every
+ * run, so a nightly export replaces its own file and no other. Safe on Linux, macOS and Windows:
+ * no reserved device names, no trailing dots or spaces, at most 255 bytes in UTF-8.
+ */
+export function diagramFileName(name: unknown, diagramId: string, extension: string): string {
+	const id = nameForFile(diagramId) || 'unknown';
+	const byId = `diagram-${id}.${extension}`;
+	const base = nameForFile(name);
+	if (!base) return byId;
+	const suffix = ` (${id}).${extension}`;
+	const head = cutToBytes(base, MAX_FILE_NAME_BYTES - Buffer.byteLength(suffix, 'utf8')).replace(/[ ._-]+$/, '');
+	return head ? `${head}${suffix}` : byId;
+}
+
 
 /** The file name in a Content-Disposition header, without its extension. */
 export function nameFromContentDisposition(headers: IDataObject | undefined): string | undefined {
@@ -68,15 +110,14 @@ function nameFromPicker(ctx: IExecuteSingleFunctions, id: string): string | unde
 }
 
 /** The diagram's name, asked of the API (one GET). */
-export async function lookUpDiagramName(ctx: IExecuteSingleFunctions, id: string): Promise<string | undefined> {
-	const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.diagram, id) });
+export async function lookUpDiagramName(
+	ctx: IExecuteSingleFunctions,
+	id: string,
+	wording?: ApiWording,
+): Promise<string | undefined> {
+	const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.diagram, id) }, wording);
 	const diagram = bodyToObject(response.body);
 	return typeof diagram?.name === 'string' && diagram.name ? diagram.name : undefined;
-}
-
-/** A file name for diagram `id` when its name is not known: `diagram-<id>.<extension>`. */
-function fileNameFromId(id: string, extension: string): string {
-	return safeFileName(`diagram-${id}`, extension);
 }
 
 /** The binary field an operation writes its file to. */
@@ -188,7 +229,7 @@ export async function bpmnFileItem(
 		(typeof asJson?.name === 'string' ? asJson.name : undefined) ??
 		nameFromInputItem(this, diagramId) ??
 		nameFromPicker(this, diagramId);
-	const fileName = name ? safeFileName(name, 'bpmn') : fileNameFromId(diagramId, 'bpmn');
+	const fileName = diagramFileName(name, diagramId, 'bpmn');
 	const binary = await toBinary(this, Buffer.from(xml, 'utf8'), fileName, BPMN_MIME_TYPE);
 	return [
 		{
@@ -261,6 +302,7 @@ export async function diagramImage(
 	ctx: IExecuteSingleFunctions,
 	id: string,
 	query: { format: ImageFormat; theme: string },
+	wording?: ApiWording,
 ): Promise<{ bytes: Buffer; name?: string }> {
 	const response = await sendApiRequest(ctx, {
 		method: 'GET',
@@ -269,20 +311,29 @@ export async function diagramImage(
 		headers: { Accept: 'image/png, image/svg+xml, application/json;q=0.5' },
 		json: false,
 		encoding: 'arraybuffer',
-	});
+	}, wording);
 	return { bytes: await imageFromAnswer(ctx, response, query.format), name: nameFromContentDisposition(response.headers) };
 }
 
 /** An output item with the rendered image in binary and its description in json. */
 export async function imageItem(
 	ctx: IExecuteSingleFunctions,
-	args: { json: IDataObject; bytes: Buffer; name: string | undefined; diagramId: string; format: ImageFormat },
+	args: {
+		json: IDataObject;
+		bytes: Buffer;
+		name: string | undefined;
+		diagramId: string;
+		format: ImageFormat;
+		/** Put the file's fields under `file`, apart from an object that has fields of its own. */
+		fileFieldsApart?: boolean;
+	},
 ): Promise<INodeExecutionData> {
 	const mimeType = IMAGE_MIME_TYPES[args.format];
-	const fileName = args.name ? safeFileName(args.name, args.format) : fileNameFromId(args.diagramId, args.format);
+	const fileName = diagramFileName(args.name, args.diagramId, args.format);
 	const binary = await toBinary(ctx, args.bytes, fileName, mimeType);
+	const file = { fileName, mimeType, fileSize: args.bytes.length };
 	return {
-		json: { ...args.json, fileName, mimeType, fileSize: args.bytes.length },
+		json: args.fileFieldsApart ? { ...args.json, file } : { ...args.json, ...file },
 		binary: { [outputProperty(ctx)]: binary },
 	};
 }

@@ -94,6 +94,47 @@ export function idInRequestPath(path: string, label: string): PreSendAction {
 	};
 }
 
+/** The error of a parameter a check refused, worded for an AI agent's tool too. */
+function refused(ctx: IExecuteSingleFunctions, message: string, description: string): NodeOperationError {
+	return forToolUse(ctx.getNode(), new NodeOperationError(ctx.getNode(), message, { description, itemIndex: ctx.getItemIndex() }));
+}
+
+/** preSend step: an optional choice (Format, Theme) must be one of `allowed` when it is given. */
+export function requireChoice(path: string, label: string, allowed: string[]): PreSendAction {
+	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
+		const raw = this.getNodeParameter(path, '') as unknown;
+		const value = String(raw ?? '').trim().toLowerCase();
+		if (value && !allowed.includes(value)) {
+			throw refused(this, `${label} "${String(raw).slice(0, 40)}" is not one of ${allowed.join(', ')}`, `Set ${label} to ${allowed.join(' or ')}.`);
+		}
+		return requestOptions;
+	};
+}
+
+/** preSend step: a text parameter, when given, may have at most `max` characters (the API's limit). */
+export function requireMaxLength(path: string, label: string, max: number): PreSendAction {
+	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
+		const value = this.getNodeParameter(path, '') as unknown;
+		const length = typeof value === 'string' ? Array.from(value.trim()).length : 0;
+		if (length > max) {
+			throw refused(this, `${label} is too long (${length} characters)`, `Just Flow It accepts at most ${max} characters. Shorten it.`);
+		}
+		return requestOptions;
+	};
+}
+
+/** preSend step: a number parameter, when given, must be a number greater than 0. */
+export function requirePositiveNumber(path: string, label: string): PreSendAction {
+	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
+		const value = this.getNodeParameter(path, '') as unknown;
+		if (value === '' || value === undefined || value === null) return requestOptions;
+		if (!(Number(value) > 0 && Number.isFinite(Number(value)))) {
+			throw refused(this, `${label} "${String(value).slice(0, 40)}" is not a number greater than 0`, `Set ${label} to a number of seconds, or leave it out.`);
+		}
+		return requestOptions;
+	};
+}
+
 /** preSend step: a text parameter must not be empty (or only spaces). */
 export function requireText(path: string, label: string, hint: string): PreSendAction {
 	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
@@ -106,4 +147,120 @@ export function requireText(path: string, label: string, hint: string): PreSendA
 		}
 		return requestOptions;
 	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every item checked before the first request of an operation that POSTs
+
+/** A parameter value with every expression in it worked out for item `itemIndex`. */
+function resolvedFor(ctx: IExecuteSingleFunctions, value: unknown, itemIndex: number): unknown {
+	if (typeof value === 'string') return value.startsWith('=') ? ctx.evaluateExpression(value.slice(1), itemIndex) : value;
+	if (Array.isArray(value)) return value.map((entry) => resolvedFor(ctx, entry, itemIndex));
+	if (value && typeof value === 'object') {
+		return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, resolvedFor(ctx, entry, itemIndex)]));
+	}
+	return value;
+}
+
+/** The node's stored value at a dotted parameter path ("options.folderId"), undefined when not set. */
+function storedParameter(ctx: IExecuteSingleFunctions, path: string): unknown {
+	let value: unknown = ctx.getNode().parameters;
+	for (const key of path.split('.')) {
+		if (!value || typeof value !== 'object') return undefined;
+		value = (value as IDataObject)[key];
+	}
+	return value;
+}
+
+/**
+ * The context of item `itemIndex`, seen from another item's: its parameters (expressions worked
+ * out for it, through the context's public `evaluateExpression`) and its index. Enough for the
+ * checks below, which read nothing else.
+ */
+function contextOfItem(ctx: IExecuteSingleFunctions, itemIndex: number): IExecuteSingleFunctions {
+	if (itemIndex === ctx.getItemIndex()) return ctx;
+	return Object.create(ctx, {
+		getItemIndex: { value: () => itemIndex },
+		getNodeParameter: {
+			value: (path: string, fallback?: unknown) => {
+				const stored = storedParameter(ctx, path);
+				return stored === undefined ? fallback : resolvedFor(ctx, stored, itemIndex);
+			},
+		},
+	}) as IExecuteSingleFunctions;
+}
+
+/** How many items the node runs on (the AI tool variant and odd contexts: just this one). */
+function itemCount(ctx: IExecuteSingleFunctions): number {
+	try {
+		const count = Number(ctx.evaluateExpression('{{ $input.all().length }}', ctx.getItemIndex()));
+		return Number.isInteger(count) && count > ctx.getItemIndex() ? count : ctx.getItemIndex() + 1;
+	} catch {
+		return ctx.getItemIndex() + 1;
+	}
+}
+
+/** The first failure of each item's checks, by item index (a run's verdict). */
+type Verdict = Map<number, Error>;
+
+/** Verdicts per node run (RoutingNode gives every item of a run the same execute data object). */
+const verdicts = new WeakMap<object, Map<PreSendAction, Promise<Verdict>>>();
+
+async function verdictOf(ctx: IExecuteSingleFunctions, checks: PreSendAction[], key: PreSendAction): Promise<Verdict> {
+	const run = ctx.getExecuteData() as unknown as object;
+	let byCheck = verdicts.get(run);
+	if (!byCheck) verdicts.set(run, (byCheck = new Map()));
+	let verdict = byCheck.get(key);
+	if (!verdict) {
+		verdict = (async () => {
+			const failures: Verdict = new Map();
+			for (let itemIndex = 0; itemIndex < itemCount(ctx); itemIndex++) {
+				const itemCtx = contextOfItem(ctx, itemIndex);
+				try {
+					for (const check of checks) await check.call(itemCtx, { url: '', body: {}, qs: {} } as IHttpRequestOptions);
+				} catch (error) {
+					failures.set(itemIndex, error as Error);
+				}
+			}
+			return failures;
+		})();
+		byCheck.set(key, verdict);
+	}
+	return await verdict;
+}
+
+/**
+ * preSend step of an operation that POSTs (it creates something, and Generate spends quota):
+ * `checks` (preSend steps that only read parameters) are run for every item of the run before
+ * this item's request may go out. RoutingNode builds and starts each item's request in turn, so
+ * the first item to get here checks them all, and every item waits for that one verdict:
+ * - an item that fails its checks fails with its own error;
+ * - when any item fails and the node does not continue on fail, no item is sent (each one fails
+ *   with the first bad item's error, naming it), so no quota is spent on a run that fails anyway;
+ * - with Continue On Fail the bad items become error items and the others are sent.
+ * Then this item's checks run once more on its own context, to shape its request as they do.
+ */
+export function checkEveryItemFirst(...checks: PreSendAction[]): PreSendAction {
+	const step: PreSendAction = async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
+		const run = this.getExecuteData() as unknown;
+		const verdict = run && typeof run === 'object' ? await verdictOf(this, checks, step) : new Map<number, Error>();
+		const own = verdict.get(this.getItemIndex());
+		if (verdict.size && !this.continueOnFail() && !(own && itemCount(this) === 1)) throw nothingSentBecause(this, verdict);
+		if (own) throw own;
+		let options = requestOptions;
+		for (const check of checks) options = await check.call(this, options);
+		return options;
+	};
+	return step;
+}
+
+/** The error every item of a run gets when one item is bad and the node stops on errors. */
+function nothingSentBecause(ctx: IExecuteSingleFunctions, verdict: Verdict): NodeOperationError {
+	const [itemIndex, first] = [...verdict.entries()].sort(([a], [b]) => a - b)[0];
+	const others = verdict.size > 1 ? ` (${verdict.size} items have a problem)` : '';
+	const description = (first as NodeOperationError).description;
+	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex + 1}: ${first.message}${others}`, {
+		description: `${description ? `${String(description)} ` : ''}Nothing was sent for any item: the node checks every item before it sends the first, so no item was created and no quota was used. Fix the item and run again, or turn on Settings → On Error → Continue to send the valid items.`,
+		itemIndex,
+	});
 }
