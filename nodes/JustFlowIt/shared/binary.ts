@@ -154,9 +154,80 @@ export function bpmnProblem(xml: string): string | undefined {
 	return undefined;
 }
 
+/** Node's WHATWG TextDecoder (a global; the package's TypeScript setup has no DOM types). */
+declare const TextDecoder: new (
+	label?: string,
+	options?: { fatal?: boolean },
+) => { readonly encoding: string; decode(input?: Uint8Array): string };
+
+/** How the bytes of an XML file are to be read: from its byte order mark or its XML declaration. */
+interface XmlEncoding {
+	/** A TextDecoder label. */
+	label: string;
+	/** Bytes of a byte order mark to skip. */
+	bomLength: number;
+}
+
 /**
- * preSend step of Diagram → Create: reads the BPMN from the input's binary file or from the
- * BPMN XML parameter, checks it, and puts it in the JSON body as `bpmn_xml` (contract §8.1).
+ * The encoding of an XML file (XML 1.0 appendix F): a byte order mark wins (UTF-8, UTF-16 LE/BE);
+ * without one, UTF-16 shows in the first bytes of `<?xml`; otherwise the declaration's
+ * `encoding` ("ISO-8859-1" from an older modeler, "windows-1252" …), and UTF-8 when none is given.
+ */
+export function xmlEncoding(bytes: Buffer): XmlEncoding {
+	if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { label: 'utf-8', bomLength: 3 };
+	if (bytes[0] === 0xff && bytes[1] === 0xfe) return { label: 'utf-16le', bomLength: 2 };
+	if (bytes[0] === 0xfe && bytes[1] === 0xff) return { label: 'utf-16be', bomLength: 2 };
+	if (bytes[0] === 0x3c && bytes[1] === 0x00 && bytes[2] === 0x3f && bytes[3] === 0x00) return { label: 'utf-16le', bomLength: 0 };
+	if (bytes[0] === 0x00 && bytes[1] === 0x3c && bytes[2] === 0x00 && bytes[3] === 0x3f) return { label: 'utf-16be', bomLength: 0 };
+	const declaration = /^\s*<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']/.exec(
+		bytes.subarray(0, 512).toString('latin1'),
+	);
+	return { label: declaration?.[1].toLowerCase() ?? 'utf-8', bomLength: 0 };
+}
+
+/** What bytes 0x80–0x9F stand for in windows-1252 (five are unassigned and stay as they are). */
+const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+/**
+ * ISO-8859-1, Latin-1, ASCII and windows-1252 are all windows-1252 for a TextDecoder (WHATWG), but
+ * Node's decoder reads 0x80–0x9F as control characters (Latin-1): this puts the euro sign, the
+ * curly quotes and the dashes in their place.
+ */
+function windows1252Character(control: string): string {
+	return WINDOWS_1252_HIGH[control.charCodeAt(0) - 0x80];
+}
+
+/**
+ * The text of a BPMN file, decoded as its BOM or XML declaration says, with the declaration then
+ * saying UTF-8 (the text is sent, and stored, as Unicode). Bytes that are not valid in that
+ * encoding are an error that names it, never a silent U+FFFD.
+ */
+export function decodeXml(bytes: Buffer): { xml: string } | { problem: string } {
+	const { label, bomLength } = xmlEncoding(bytes);
+	let decoder: InstanceType<typeof TextDecoder>;
+	try {
+		decoder = new TextDecoder(label, { fatal: true });
+	} catch {
+		return { problem: `its XML declaration names the encoding "${label}", which the node cannot read. Save it as UTF-8 and import again.` };
+	}
+	let text: string;
+	try {
+		text = decoder.decode(bytes.subarray(bomLength));
+	} catch {
+		return {
+			problem: `it is not valid ${decoder.encoding.toUpperCase()}${bomLength || label !== 'utf-8' ? '' : ' and its XML declaration names no other encoding'}. Save it as UTF-8 (or declare its encoding) and import again.`,
+		};
+	}
+	if (decoder.encoding === 'windows-1252') text = text.replace(/[\u0080-\u009f]/g, windows1252Character);
+	const xml = decoder.encoding === 'utf-8' ? text : text.replace(/^(\s*<\?xml\s[^>]*?encoding\s*=\s*)(["'])[^"']*\2/, '$1$2UTF-8$2');
+	return { xml };
+}
+
+/**
+ * preSend step of Diagram → Create: reads the BPMN from the input's binary file (in the encoding
+ * it declares) or from the BPMN XML parameter, checks it, and puts it in the JSON body as
+ * `bpmn_xml` (contract §8.1). The 5 MiB limit is checked on the JSON body that is sent: escaping
+ * (quotes, line breaks, tabs) makes it larger than the XML.
  */
 export async function attachBpmnXml(
 	this: IExecuteSingleFunctions,
@@ -165,6 +236,7 @@ export async function attachBpmnXml(
 	const source = this.getNodeParameter('bpmnSource', 'binary') as string;
 	const fail = (message: string, description: string) =>
 		new NodeOperationError(this.getNode(), message, { description, itemIndex: this.getItemIndex() });
+	const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 	let xml: string;
 	let origin: string;
 	if (source === 'text') {
@@ -187,17 +259,16 @@ export async function attachBpmnXml(
 		const bytes = await this.helpers.getBinaryDataBuffer(property);
 		if (bytes.length > MAX_BODY_BYTES) {
 			throw fail(
-				`The BPMN file is ${(bytes.length / 1024 / 1024).toFixed(1)} MiB, over Just Flow It's 5 MiB limit`,
+				`The BPMN file is ${mebibytes(bytes.length)}, over Just Flow It's 5 MiB limit`,
 				'Remove embedded data from the file or split the diagram, then import again.',
 			);
 		}
-		xml = bytes.toString('utf8');
 		origin = `The file in "${property}"`;
+		const decoded = decodeXml(bytes);
+		if ('problem' in decoded) throw fail(`${origin} cannot be read: ${decoded.problem.split('. ')[0]}`, decoded.problem);
+		xml = decoded.xml;
 	}
 	xml = xml.replace(/^\uFEFF/, '');
-	if (Buffer.byteLength(xml, 'utf8') > MAX_BODY_BYTES) {
-		throw fail('The BPMN is over Just Flow It\'s 5 MiB limit', 'Remove embedded data or split the diagram, then import again.');
-	}
 	const problem = bpmnProblem(xml);
 	if (problem) {
 		throw fail(
@@ -205,8 +276,15 @@ export async function attachBpmnXml(
 			'Import a .bpmn file exported from a BPMN 2.0 tool (Camunda, Bizagi, Just Flow It …).',
 		);
 	}
-	const body = (requestOptions.body ?? {}) as IDataObject;
-	return { ...requestOptions, body: { ...body, bpmn_xml: xml } };
+	const body = { ...((requestOptions.body ?? {}) as IDataObject), bpmn_xml: xml };
+	const sentBytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
+	if (sentBytes > MAX_BODY_BYTES) {
+		throw fail(
+			`The BPMN is too large to send: the request would be ${mebibytes(sentBytes)}, over Just Flow It's 5 MiB limit`,
+			`The XML is ${mebibytes(Buffer.byteLength(xml, 'utf8'))}; sent as JSON text its quotes, line breaks and tabs are escaped, which makes it larger. Remove embedded data or split the diagram, then import again.`,
+		);
+	}
+	return { ...requestOptions, body };
 }
 
 /** postReceive of Diagram → Export: the BPMN as a `.bpmn` file; json holds only metadata. */
@@ -256,7 +334,34 @@ function requestIdSentence(response: IN8nHttpFullResponse): string {
 
 function looksLikeImage(bytes: Buffer, format: ImageFormat): boolean {
 	if (format === 'png') return bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-	return /<svg[\s>]/.test(bytes.subarray(0, 4096).toString('utf8'));
+	return /^(?:[A-Za-z_][\w.-]*:)?svg$/.test(rootElementName(bytes.toString('utf8')) ?? '');
+}
+
+/**
+ * The name of an XML document's root element, wherever it starts: after the declaration,
+ * processing instructions, comments (a long licence header) and a DOCTYPE with its internal
+ * subset. Undefined when the text is not XML.
+ */
+export function rootElementName(text: string): string | undefined {
+	let at = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+	for (;;) {
+		while (at < text.length && /\s/.test(text[at])) at++;
+		if (text.startsWith('<?', at)) at = endOf(text, '?>', at);
+		else if (text.startsWith('<!--', at)) at = endOf(text, '-->', at);
+		else if (text.slice(at, at + 9).toUpperCase() === '<!DOCTYPE') {
+			const bracket = text.indexOf('[', at);
+			const close = text.indexOf('>', at);
+			at = bracket !== -1 && bracket < close ? endOf(text, '>', endOf(text, ']', bracket)) : endOf(text, '>', at);
+		} else return /^<([A-Za-z_][\w.:-]*)/.exec(text.slice(at, at + 200))?.[1];
+		if (at < 0) return undefined;
+	}
+}
+
+/** The index just past the next `marker` at or after `from`, or -1. */
+function endOf(text: string, marker: string, from: number): number {
+	if (from < 0) return -1;
+	const found = text.indexOf(marker, from);
+	return found === -1 ? -1 : found + marker.length;
 }
 
 function asBuffer(body: unknown): Buffer {

@@ -1,5 +1,12 @@
-import { NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, IExecuteSingleFunctions, IHttpRequestOptions, PreSendAction } from 'n8n-workflow';
+import { BINARY_ENCODING, NodeOperationError } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	INodeExecutionData,
+	PreSendAction,
+} from 'n8n-workflow';
 
 import { forToolUse } from './errors';
 
@@ -172,19 +179,45 @@ function storedParameter(ctx: IExecuteSingleFunctions, path: string): unknown {
 	return value;
 }
 
+/** Input item `itemIndex`, read from another item's context. */
+function inputItem(ctx: IExecuteSingleFunctions, itemIndex: number): INodeExecutionData {
+	return (ctx.evaluateExpression(`{{ $input.all()[${itemIndex}] }}`, itemIndex) ?? { json: {} }) as unknown as INodeExecutionData;
+}
+
+/** The bytes of a binary file of any item, held in memory or in n8n's binary data store. */
+async function binaryBytes(ctx: IExecuteSingleFunctions, binary: IBinaryData): Promise<Buffer> {
+	if (binary.id) return await ctx.helpers.binaryToBuffer(await ctx.helpers.getBinaryStream(binary.id));
+	return Buffer.from(binary.data, BINARY_ENCODING);
+}
+
 /**
- * The context of item `itemIndex`, seen from another item's: its parameters (expressions worked
- * out for it, through the context's public `evaluateExpression`) and its index. Enough for the
- * checks below, which read nothing else.
+ * The context of item `itemIndex`, seen from another item's, through the context's public
+ * methods: its parameters (expressions worked out for it with `evaluateExpression`), its index,
+ * its input item and that item's binary files. Enough for the checks, which read nothing else.
  */
 function contextOfItem(ctx: IExecuteSingleFunctions, itemIndex: number): IExecuteSingleFunctions {
 	if (itemIndex === ctx.getItemIndex()) return ctx;
+	let item: INodeExecutionData | undefined;
+	const input = () => (item ??= inputItem(ctx, itemIndex));
+	const file = (property: string): IBinaryData => {
+		const binary = input().binary?.[property];
+		if (!binary) throw new NodeOperationError(ctx.getNode(), `The input item has no binary file in "${property}"`, { itemIndex });
+		return binary;
+	};
 	return Object.create(ctx, {
 		getItemIndex: { value: () => itemIndex },
+		getInputData: { value: input },
 		getNodeParameter: {
 			value: (path: string, fallback?: unknown) => {
 				const stored = storedParameter(ctx, path);
 				return stored === undefined ? fallback : resolvedFor(ctx, stored, itemIndex);
+			},
+		},
+		helpers: {
+			value: {
+				...ctx.helpers,
+				assertBinaryData: (property: string) => file(property),
+				getBinaryDataBuffer: async (property: string) => await binaryBytes(ctx, file(property)),
 			},
 		},
 	}) as IExecuteSingleFunctions;
