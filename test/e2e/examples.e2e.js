@@ -197,7 +197,7 @@ function examplesSuite(line) {
 		}
 	});
 
-	test('a .bpmn file read from disk (ISO-8859-1, held in n8n\'s binary store) is imported with its umlauts', async () => {
+	test('a .bpmn file read from disk (ISO-8859-1; in n8n 2.x held in the filesystem binary store) is imported with its umlauts', async () => {
 		const text = sampleBpmn('Prüfung')
 			.replace(/^<\?xml[^>]*\?>/, '<?xml version="1.0" encoding="ISO-8859-1"?>')
 			.replace('name="Review request"', 'name="Größe prüfen"');

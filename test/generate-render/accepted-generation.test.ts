@@ -1,6 +1,5 @@
 import type { IBinaryData } from 'n8n-workflow';
 
-import { pickUpAdvice } from '../../nodes/JustFlowIt/shared/generation';
 import { requestLines, run, useFake } from '../support/context';
 
 /**
@@ -39,6 +38,15 @@ function startedGenerationId(): string {
 
 function diagramIdOf(generationId: string): string {
 	return String(inspect().generations.find((generation) => generation.id === generationId)?.diagram_id);
+}
+
+/** What every such error says first (written out here: it is the promise the issue asks for). */
+function pickUpAdvice(ids: { generationId: string; diagramId?: string }): string {
+	const again = 'Running this node again would start, and use quota for, a new generation.';
+	if (ids.diagramId) {
+		return `The diagram was generated and saved in Just Flow It (generation ID ${ids.generationId}, diagram ID ${ids.diagramId}): pick it up with Render → Image or Diagram → Export and diagram ID ${ids.diagramId}, or with Generate → Get and generation ID ${ids.generationId}. ${again}`;
+	}
+	return `The generation was accepted and keeps running in Just Flow It (generation ID ${ids.generationId}): pick up the result with Generate → Get and this generation ID; once it has succeeded, that names the diagram ID for Render → Image and Diagram → Export. ${again}`;
 }
 
 const POLL = /^\/api\/v1\/generations\/[^/]+$/;
