@@ -75,6 +75,32 @@ describe('Diagram → Create reads a BPMN file in its own encoding', () => {
 	});
 });
 
+describe('Diagram → Create checks every file before the first import', () => {
+	const files = () => [
+		fileItem(bpmnText('one'), 'one.bpmn', 'application/xml'),
+		fileItem('<html><body>an error page saved as .bpmn</body></html>', 'two.bpmn', 'text/html'),
+		fileItem(bpmnText('three'), 'three.bpmn', 'application/xml'),
+	];
+	const parameters = { resource: 'diagram', operation: 'create', name: '={{ $json.fileName }}', bpmnSource: 'binary' };
+
+	it('imports nothing when the second of three files is not BPMN', async () => {
+		const result = await run(fake, parameters, { input: files() });
+		expect(fake.requests).toHaveLength(0);
+		expect(result.error?.message).toBe('Item 2: The file in "data" is not a BPMN 2.0 document: it has no BPMN <definitions> root element');
+	});
+
+	it('with Continue On Fail imports exactly the two good files', async () => {
+		const result = await run(fake, parameters, { input: files(), continueOnFail: true });
+		expect(requestLines(fake)).toEqual(['POST /diagrams', 'POST /diagrams']);
+		expect(fake.requests.map((request) => JSON.parse(request.body).name)).toEqual(['one.bpmn', 'three.bpmn']);
+		expect(result.items.map((item) => item.json.name ?? item.json.error)).toEqual([
+			'one.bpmn',
+			'The file in "data" is not a BPMN 2.0 document: it has no BPMN <definitions> root element',
+			'three.bpmn',
+		]);
+	});
+});
+
 describe('Diagram → Create checks the 5 MiB limit on what it sends', () => {
 	it('refuses XML under 5 MiB whose JSON body (quotes and line breaks escaped) is over it, before any request', async () => {
 		const padding = '<documentation>"a"\n</documentation>'.repeat(Math.ceil((4.9 * 1024 * 1024) / 36));

@@ -64,7 +64,7 @@ export const generateOperations: INodeProperties[] = [
 				name: 'Get',
 				value: 'get',
 				action: 'Get a generation',
-				description: 'Check on a generation started earlier (status, diagram ID, image link)',
+				description: 'Check on a generation started earlier (status, diagram ID)',
 				routing: { request: { method: 'GET', url: '=/generations/{{ String($parameter.generationId).trim() }}' } },
 			},
 		],

@@ -71,7 +71,7 @@ function keepingIds(ctx: IExecuteSingleFunctions, caught: unknown, ids: Accepted
 	// A download is worded as Render → Image (the diagram's scope and 404), but it belongs to Create:
 	// Retry On Fail would generate again.
 	const description = String(error.description ?? '').replace(RETRY_ON_FAIL_ADVICE, '').trim();
-	if (!description.includes(advice)) error.description = description ? `${advice} ${description}` : advice;
+	error.description = [advice, description.replace(advice, '').trim()].filter(Boolean).join(' ');
 	// As an AI agent's tool only the message reaches the model: the ids must be in it.
 	if (isToolNode(ctx.getNode()) && !error.message.includes(ids.generationId)) error.message = `${error.message}. ${advice}`;
 	Object.assign(error, { itemFields: { generationId: ids.generationId, diagramId: ids.diagramId ?? null } });

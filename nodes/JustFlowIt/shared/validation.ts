@@ -8,7 +8,7 @@ import type {
 	PreSendAction,
 } from 'n8n-workflow';
 
-import { forToolUse } from './errors';
+import { forToolUse, isToolNode } from './errors';
 
 /** The 8-4-4-4-12 hex shape of the API's ids; versions vary, so nothing more is checked. */
 export const UUID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
@@ -181,7 +181,7 @@ function storedParameter(ctx: IExecuteSingleFunctions, path: string): unknown {
 
 /** Input item `itemIndex`, read from another item's context. */
 function inputItem(ctx: IExecuteSingleFunctions, itemIndex: number): INodeExecutionData {
-	return (ctx.evaluateExpression(`{{ $input.all()[${itemIndex}] }}`, itemIndex) ?? { json: {} }) as unknown as INodeExecutionData;
+	return (ctx.evaluateExpression('{{ $input.item }}', itemIndex) ?? { json: {} }) as unknown as INodeExecutionData;
 }
 
 /** The bytes of a binary file of any item, held in memory or in n8n's binary data store. */
@@ -233,21 +233,24 @@ function itemCount(ctx: IExecuteSingleFunctions): number {
 	}
 }
 
-/** The first failure of each item's checks, by item index (a run's verdict). */
-type Verdict = Map<number, Error>;
+/** A run's verdict: how many items it has, and the first failure of each item's checks by index. */
+interface Verdict {
+	count: number;
+	failures: Map<number, Error>;
+}
 
 /** Verdicts per node run (RoutingNode gives every item of a run the same execute data object). */
 const verdicts = new WeakMap<object, Map<PreSendAction, Promise<Verdict>>>();
 
-async function verdictOf(ctx: IExecuteSingleFunctions, checks: PreSendAction[], key: PreSendAction): Promise<Verdict> {
-	const run = ctx.getExecuteData() as unknown as object;
+function verdictOf(ctx: IExecuteSingleFunctions, run: object, checks: PreSendAction[], key: PreSendAction): Promise<Verdict> {
 	let byCheck = verdicts.get(run);
 	if (!byCheck) verdicts.set(run, (byCheck = new Map()));
 	let verdict = byCheck.get(key);
 	if (!verdict) {
 		verdict = (async () => {
-			const failures: Verdict = new Map();
-			for (let itemIndex = 0; itemIndex < itemCount(ctx); itemIndex++) {
+			const count = itemCount(ctx);
+			const failures = new Map<number, Error>();
+			for (let itemIndex = 0; itemIndex < count; itemIndex++) {
 				const itemCtx = contextOfItem(ctx, itemIndex);
 				try {
 					for (const check of checks) await check.call(itemCtx, { url: '', body: {}, qs: {} } as IHttpRequestOptions);
@@ -255,31 +258,33 @@ async function verdictOf(ctx: IExecuteSingleFunctions, checks: PreSendAction[], 
 					failures.set(itemIndex, error as Error);
 				}
 			}
-			return failures;
+			return { count, failures };
 		})();
 		byCheck.set(key, verdict);
 	}
-	return await verdict;
+	return verdict;
 }
 
 /**
  * preSend step of an operation that POSTs (it creates something, and Generate spends quota):
- * `checks` (preSend steps that only read parameters) are run for every item of the run before
- * this item's request may go out. RoutingNode builds and starts each item's request in turn, so
- * the first item to get here checks them all, and every item waits for that one verdict:
- * - an item that fails its checks fails with its own error;
- * - when any item fails and the node does not continue on fail, no item is sent (each one fails
- *   with the first bad item's error, naming it), so no quota is spent on a run that fails anyway;
- * - with Continue On Fail the bad items become error items and the others are sent.
- * Then this item's checks run once more on its own context, to shape its request as they do.
+ * `checks` (preSend steps that only read parameters and the input item) are run for every item of
+ * the run before this item's request may go out. RoutingNode builds and starts each item's request
+ * in turn, so the first item to get here checks them all, and every item waits for that verdict:
+ * - when any item fails and the node does not continue on fail, no item is sent: each one fails
+ *   with the first bad item's error, naming it, so no quota is spent on a run that fails anyway;
+ * - with Continue On Fail the bad items fail with their own errors and the others are sent.
+ * Then this item's checks run on its own context, to shape its request as they do. As an AI
+ * agent's tool a call is one item, and only its own checks run.
  */
 export function checkEveryItemFirst(...checks: PreSendAction[]): PreSendAction {
 	const step: PreSendAction = async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
 		const run = this.getExecuteData() as unknown;
-		const verdict = run && typeof run === 'object' ? await verdictOf(this, checks, step) : new Map<number, Error>();
-		const own = verdict.get(this.getItemIndex());
-		if (verdict.size && !this.continueOnFail() && !(own && itemCount(this) === 1)) throw nothingSentBecause(this, verdict);
-		if (own) throw own;
+		if (run && typeof run === 'object' && !isToolNode(this.getNode())) {
+			const { count, failures } = await verdictOf(this, run, checks, step);
+			const own = failures.get(this.getItemIndex());
+			if (failures.size && !this.continueOnFail() && count > 1) throw nothingSentBecause(this, failures);
+			if (own) throw own;
+		}
 		let options = requestOptions;
 		for (const check of checks) options = await check.call(this, options);
 		return options;
@@ -288,9 +293,9 @@ export function checkEveryItemFirst(...checks: PreSendAction[]): PreSendAction {
 }
 
 /** The error every item of a run gets when one item is bad and the node stops on errors. */
-function nothingSentBecause(ctx: IExecuteSingleFunctions, verdict: Verdict): NodeOperationError {
-	const [itemIndex, first] = [...verdict.entries()].sort(([a], [b]) => a - b)[0];
-	const others = verdict.size > 1 ? ` (${verdict.size} items have a problem)` : '';
+function nothingSentBecause(ctx: IExecuteSingleFunctions, failures: Map<number, Error>): NodeOperationError {
+	const [itemIndex, first] = [...failures.entries()].sort(([a], [b]) => a - b)[0];
+	const others = failures.size > 1 ? ` (${failures.size} items have a problem)` : '';
 	const description = (first as NodeOperationError).description;
 	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex + 1}: ${first.message}${others}`, {
 		description: `${description ? `${String(description)} ` : ''}Nothing was sent for any item: the node checks every item before it sends the first, so no item was created and no quota was used. Fix the item and run again, or turn on Settings → On Error → Continue to send the valid items.`,
