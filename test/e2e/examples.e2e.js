@@ -245,6 +245,52 @@ function examplesSuite(line) {
 		expect(imported.json).toMatchObject({ object: 'diagram', name: 'Prüfung' });
 	});
 
+	test('three prompts, the second blank: Generate → Create starts no generation at all', async () => {
+		const nodes = [
+			{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'prompts',
+				name: 'Prompts',
+				type: 'n8n-nodes-base.set',
+				typeVersion: 3.4,
+				position: [200, 0],
+				parameters: { mode: 'raw', jsonOutput: '{ "prompt": ["Purchase approval", "  ", "Refund handling"] }', options: {} },
+			},
+			{ id: 'split', name: 'One item each', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [400, 0], parameters: { fieldToSplitOut: 'prompt', options: {} } },
+			{
+				id: 'generate',
+				name: 'Generate',
+				type: 'n8n-nodes-justflowit.justFlowIt',
+				typeVersion: 1,
+				position: [600, 0],
+				parameters: { resource: 'generate', operation: 'create', prompt: '={{ $json.prompt }}', waitForCompletion: false },
+				credentials: { justFlowItApi: { ...CREDENTIAL } },
+			},
+		];
+		const connections = {
+			Start: { main: [[{ node: 'Prompts', type: 'main', index: 0 }]] },
+			Prompts: { main: [[{ node: 'One item each', type: 'main', index: 0 }]] },
+			'One item each': { main: [[{ node: 'Generate', type: 'main', index: 0 }]] },
+		};
+		await n8n.importWorkflow({ id: 'e2eBlankPrompt', name: 'A blank prompt among three', active: false, settings: {}, nodes, connections });
+		const run = await n8n.execute('e2eBlankPrompt', { allowError: true });
+		expect(n8n.nodeOutput(run, 'One item each')).toHaveLength(3);
+		expect(n8n.runError(run).message).toBe('Item 2: Prompt is empty');
+		expect(fake.requests).toHaveLength(0);
+
+		// With On Error → Continue, exactly the two valid prompts are sent.
+		const continuing = JSON.parse(JSON.stringify(nodes));
+		continuing[3].onError = 'continueRegularOutput';
+		await n8n.importWorkflow({ id: 'e2eBlankPromptContinue', name: 'A blank prompt among three (continue)', active: false, settings: {}, nodes: continuing, connections });
+		const continued = await n8n.execute('e2eBlankPromptContinue');
+		expect(fake.requests.map((request) => JSON.parse(request.body).prompt)).toEqual(['Purchase approval', 'Refund handling']);
+		expect(n8n.nodeOutput(continued, 'Generate').map((item) => item.json.status ?? item.json.error)).toEqual([
+			'queued',
+			'Prompt is empty',
+			'queued',
+		]);
+	});
+
 	test('folder with AI context → generation inside it → Diagram Update renames it', async () => {
 		await n8n.importWorkflow(importable(loadExample('folder-generate-rename.json'), 'e2eFolderGenerate'));
 		const run = await n8n.execute('e2eFolderGenerate');
