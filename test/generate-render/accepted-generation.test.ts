@@ -1,6 +1,11 @@
-import type { IBinaryData } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { requestLines, run, useFake } from '../support/context';
+import { credentialsFor, requestLines, run, useFake } from '../support/context';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const engine = require('../harness/engine') as {
+	runNode(args: IDataObject): Promise<{ run: { data: { resultData: { runData: Record<string, Array<{ data: { main: INodeExecutionData[][] } }>> } } } }>;
+};
 
 /**
  * Issue 18, finding 1: once Just Flow It has accepted a generation (quota spent, diagram saved),
@@ -88,6 +93,31 @@ describe('Generate → Create keeps an accepted generation when a later step fai
 			diagramId: null,
 		});
 		expect(result.items[0].json.description).toContain(pickUpAdvice({ generationId }));
+	});
+
+	it('a failed poll under Continue (using error output) sends the ids to the error output, under details', async () => {
+		fake.injectFailure({ method: 'GET', path: POLL, status: 404, code: 'resource_not_found', message: 'No such generation.' });
+		const result = await engine.runNode({
+			parameters: generate(),
+			input: [{ json: {} }],
+			credentials: credentialsFor(fake),
+			onError: 'continueErrorOutput',
+		});
+		const generationId = startedGenerationId();
+		const [success, failure] = result.run.data.resultData.runData['Just Flow It'][0].data.main;
+		expect(success).toEqual([]);
+		expect(failure).toHaveLength(1);
+		expect(failure[0].json).toEqual({
+			error: 'The generation was not found',
+			details: {
+				description: expect.stringMatching(/^The generation was accepted/) as unknown,
+				httpCode: 404,
+				code: 'resource_not_found',
+				requestId: failedRequestId(),
+				generationId,
+				diagramId: null,
+			},
+		});
 	});
 
 	it('a poll answered 503 neither loses the ids nor advises Retry On Fail (it would generate again)', async () => {
