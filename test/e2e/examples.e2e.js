@@ -137,14 +137,14 @@ function examplesSuite(line) {
 		await n8n.importWorkflow(workflow);
 		const run = await n8n.execute('e2eFormToDiagram');
 		const [generated] = n8n.nodeOutput(run, 'Send by e-mail (replace me)');
+		const fileName = `Expense claim (${generated.json.diagram_id}).png`;
 		expect(generated.json).toMatchObject({
-			object: 'generation',
 			status: 'succeeded',
 			name: 'Expense claim',
-			fileName: 'Expense claim.png',
-			mimeType: 'image/png',
+			file: { fileName, mimeType: 'image/png' },
 		});
-		expect(generated.binary.data).toMatchObject({ mimeType: 'image/png', fileName: 'Expense claim.png', fileExtension: 'png' });
+		expect(generated.json.image_url).toBeUndefined();
+		expect(generated.binary.data).toMatchObject({ mimeType: 'image/png', fileName, fileExtension: 'png' });
 		const png = await n8n.readBinary(generated.binary.data);
 		expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
 		const lines = requestLines(fake);
@@ -159,10 +159,11 @@ function examplesSuite(line) {
 		expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${TEST_KEY}`)).toBe(true);
 	});
 
-	test('schedule → Get Many (Return All) → Export BPMN and Render PNG per diagram → files written', async () => {
-		const seeded = ['Order to cash', 'Procure to pay', 'Hire to retire'].map((name) =>
-			fake.seedDiagram({ name, bpmnXml: sampleBpmn(name) }),
-		);
+	test('schedule → Get Many (Return All) → Export BPMN and Render PNG per diagram → one file each, whatever the names', async () => {
+		// Names alike, in other scripts, and one Windows keeps for a device: on 3728fa1 "Заказ 1" and
+		// "Счёт 1" were both written as 1.bpmn, "入职流程" as diagram.bpmn, the two "Order to cash" as one.
+		const names = ['Order to cash', 'Заказ 1', 'Счёт 1', '入职流程', 'Order to cash', 'CON'];
+		const seeded = names.map((name, index) => fake.seedDiagram({ name, bpmnXml: sampleBpmn(`${name} #${index}`) }));
 		const workflow = importable(loadExample('export-all-diagrams.json'), 'e2eExportAll');
 		withManualStart(workflow, 'Every night');
 		for (const node of workflow.nodes) {
@@ -181,21 +182,113 @@ function examplesSuite(line) {
 		expect(lines.filter((line) => line.includes('/image')).sort()).toEqual(
 			seeded.map((d) => `GET /diagrams/${d.id}/image?format=png&theme=light`).sort(),
 		);
-		expect(lines).toHaveLength(7);
+		expect(lines).toHaveLength(1 + 2 * names.length);
 
+		const fileBase = (d) => `${d.name === 'CON' ? '_CON' : d.name} (${d.id})`;
 		const exported = n8n.nodeOutput(run, 'Export BPMN');
 		for (const [index, item] of exported.entries()) {
-			expect(item.binary.data).toMatchObject({ mimeType: 'application/xml', fileName: `${newestFirst[index].name}.bpmn` });
-			expect((await n8n.readBinary(item.binary.data)).toString('utf8')).toBe(sampleBpmn(newestFirst[index].name));
+			expect(item.binary.data).toMatchObject({ mimeType: 'application/xml', fileName: `${fileBase(newestFirst[index])}.bpmn` });
 		}
-		const rendered = n8n.nodeOutput(run, 'Render PNG');
-		for (const item of rendered) {
-			expect((await n8n.readBinary(item.binary.data)).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+		const written = fs.readdirSync(backupDir).filter((file) => /\.(bpmn|png)$/.test(file)).sort();
+		expect(written).toEqual(seeded.flatMap((d) => [`${fileBase(d)}.bpmn`, `${fileBase(d)}.png`]).sort());
+		for (const [index, d] of seeded.entries()) {
+			expect(fs.readFileSync(path.join(backupDir, `${fileBase(d)}.bpmn`), 'utf8')).toBe(sampleBpmn(`${names[index]} #${index}`));
+			expect(fs.readFileSync(path.join(backupDir, `${fileBase(d)}.png`)).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
 		}
-		const written = fs.readdirSync(backupDir).sort();
-		expect(written).toEqual(seeded.flatMap((d) => [`${d.name}.bpmn`, `${d.name}.png`]).sort());
-		expect(fs.readFileSync(path.join(backupDir, 'Order to cash.bpmn'), 'utf8')).toBe(sampleBpmn('Order to cash'));
-		expect(fs.readFileSync(path.join(backupDir, 'Hire to retire.png')).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+	});
+
+	test('a .bpmn file read from disk (ISO-8859-1; in n8n 2.x held in the filesystem binary store) is imported with its umlauts', async () => {
+		const text = sampleBpmn('Prüfung')
+			.replace(/^<\?xml[^>]*\?>/, '<?xml version="1.0" encoding="ISO-8859-1"?>')
+			.replace('name="Review request"', 'name="Größe prüfen"');
+		const file = path.join(backupDir, 'legacy-modeler.bpmn');
+		fs.writeFileSync(file, Buffer.from(text, 'latin1'));
+		await n8n.importWorkflow({
+			id: 'e2eImportFromDisk',
+			name: 'Import a BPMN file from disk',
+			active: false,
+			settings: {},
+			nodes: [
+				{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				{
+					id: 'read',
+					name: 'Read file',
+					type: 'n8n-nodes-base.readWriteFile',
+					typeVersion: 1,
+					position: [240, 0],
+					parameters: { operation: 'read', fileSelector: file, options: {} },
+				},
+				{
+					id: 'import',
+					name: 'Import',
+					type: 'n8n-nodes-justflowit.justFlowIt',
+					typeVersion: 1,
+					position: [480, 0],
+					parameters: { resource: 'diagram', operation: 'create', name: 'Prüfung', bpmnSource: 'binary', binaryPropertyName: 'data' },
+					credentials: { justFlowItApi: { ...CREDENTIAL } },
+				},
+			],
+			connections: {
+				Start: { main: [[{ node: 'Read file', type: 'main', index: 0 }]] },
+				'Read file': { main: [[{ node: 'Import', type: 'main', index: 0 }]] },
+			},
+		});
+		const run = await n8n.execute('e2eImportFromDisk');
+		const [read] = n8n.nodeOutput(run, 'Read file');
+		if (line === '2') expect(String(read.binary.data.id)).toMatch(/^filesystem/);
+		expect(requestLines(fake)).toEqual(['POST /diagrams']);
+		expect(JSON.parse(fake.requests[0].body)).toEqual({
+			name: 'Prüfung',
+			bpmn_xml: text.replace('encoding="ISO-8859-1"', 'encoding="UTF-8"'),
+		});
+		const [imported] = n8n.nodeOutput(run, 'Import');
+		expect(imported.json).toMatchObject({ object: 'diagram', name: 'Prüfung' });
+	});
+
+	test('three prompts, the second blank: Generate → Create starts no generation at all', async () => {
+		const nodes = [
+			{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'prompts',
+				name: 'Prompts',
+				type: 'n8n-nodes-base.set',
+				typeVersion: 3.4,
+				position: [200, 0],
+				parameters: { mode: 'raw', jsonOutput: '{ "prompt": ["Purchase approval", "  ", "Refund handling"] }', options: {} },
+			},
+			{ id: 'split', name: 'One item each', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [400, 0], parameters: { fieldToSplitOut: 'prompt', options: {} } },
+			{
+				id: 'generate',
+				name: 'Generate',
+				type: 'n8n-nodes-justflowit.justFlowIt',
+				typeVersion: 1,
+				position: [600, 0],
+				parameters: { resource: 'generate', operation: 'create', prompt: '={{ $json.prompt }}', waitForCompletion: false },
+				credentials: { justFlowItApi: { ...CREDENTIAL } },
+			},
+		];
+		const connections = {
+			Start: { main: [[{ node: 'Prompts', type: 'main', index: 0 }]] },
+			Prompts: { main: [[{ node: 'One item each', type: 'main', index: 0 }]] },
+			'One item each': { main: [[{ node: 'Generate', type: 'main', index: 0 }]] },
+		};
+		await n8n.importWorkflow({ id: 'e2eBlankPrompt', name: 'A blank prompt among three', active: false, settings: {}, nodes, connections });
+		const run = await n8n.execute('e2eBlankPrompt', { allowError: true });
+		expect(n8n.nodeOutput(run, 'One item each')).toHaveLength(3);
+		expect(n8n.runError(run).message).toBe('Item 2: Prompt is empty');
+		expect(fake.requests).toHaveLength(0);
+
+		// With On Error → Continue, exactly the two valid prompts are sent.
+		const continuing = JSON.parse(JSON.stringify(nodes));
+		continuing[3].onError = 'continueRegularOutput';
+		await n8n.importWorkflow({ id: 'e2eBlankPromptContinue', name: 'A blank prompt among three (continue)', active: false, settings: {}, nodes: continuing, connections });
+		const continued = await n8n.execute('e2eBlankPromptContinue');
+		expect(fake.requests.map((request) => JSON.parse(request.body).prompt)).toEqual(['Purchase approval', 'Refund handling']);
+		expect(n8n.nodeOutput(continued, 'Generate').map((item) => item.json.status ?? item.json.error)).toEqual([
+			'queued',
+			'Prompt is empty',
+			'queued',
+		]);
 	});
 
 	test('folder with AI context → generation inside it → Diagram Update renames it', async () => {

@@ -168,14 +168,14 @@ describe('Diagram → Export', () => {
 		const file = item.binary?.bpmn as IBinaryData;
 		expect(file).toMatchObject({
 			mimeType: 'application/xml',
-			fileName: 'Invoice approval_ v2_final.bpmn',
+			fileName: `Invoice approval_ v2_final (${String(diagram.id)}).bpmn`,
 			fileExtension: 'bpmn',
 		});
 		expect((await binaryBytes(file)).toString('utf8')).toBe(xml);
 		expect(item.json).toEqual({
 			id: diagram.id,
 			name: 'Invoice approval: v2/final',
-			fileName: 'Invoice approval_ v2_final.bpmn',
+			fileName: `Invoice approval_ v2_final (${String(diagram.id)}).bpmn`,
 			mimeType: 'application/xml',
 			fileSize: Buffer.byteLength(xml),
 		});

@@ -21,23 +21,21 @@ describe('Generate → Create', () => {
 		const result = await run(fake, generate({ options: { name: 'Onboarding' } }));
 		expect(result.error).toBeUndefined();
 		const [item] = result.items;
+		const diagramId = String(item.json.diagram_id);
 		expect(item.json).toMatchObject({
-			object: 'generation',
 			status: 'succeeded',
 			name: 'Onboarding',
 			format: 'png',
 			theme: 'light',
-			fileName: 'Onboarding.png',
-			mimeType: 'image/png',
+			file: { fileName: `Onboarding (${diagramId}).png`, mimeType: 'image/png' },
 		});
-		const diagramId = String(item.json.diagram_id);
 		const lines = requestLines(fake);
 		expect(lines[0]).toBe('POST /diagrams/generate');
 		expect(lines.slice(1, -1).every((line) => line === `GET /generations/${item.json.id}`)).toBe(true);
 		expect(lines[lines.length - 1]).toBe(`GET /diagrams/${diagramId}/image?format=png&theme=light`);
 		expect(JSON.parse(fake.requests[0].body)).toEqual({ prompt: generate().prompt, name: 'Onboarding' });
 		const file = item.binary?.data as IBinaryData;
-		expect(file).toMatchObject({ mimeType: 'image/png', fileName: 'Onboarding.png', fileExtension: 'png' });
+		expect(file).toMatchObject({ mimeType: 'image/png', fileName: `Onboarding (${diagramId}).png`, fileExtension: 'png' });
 		expect((await binaryBytes(file)).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
 		expect(JSON.stringify(item.json)).not.toContain((await binaryBytes(file)).toString('base64').slice(0, 40));
 	});
@@ -64,7 +62,7 @@ describe('Generate → Create', () => {
 		expect(requestLines(fake)).toContain(`GET /diagrams/${item.json.diagram_id}/image?format=svg&theme=dark`);
 		const diagram = await run(fake, { resource: 'diagram', operation: 'get', diagramId: byId(String(item.json.diagram_id)) });
 		expect(diagram.items[0].json.folder_id).toBe(folder.id);
-		expect(file.fileName).toBe(`${String(diagram.items[0].json.name).replace(/[^A-Za-z0-9._ -]+/g, '_')}.svg`);
+		expect(file.fileName).toBe(`${String(diagram.items[0].json.name)} (${String(item.json.diagram_id)}).svg`);
 	});
 
 	it('returns the queued generation at once when waiting is off', async () => {
@@ -117,7 +115,7 @@ describe('Generate → Create', () => {
 		const generationId = fake.requests[1].path.split('/').pop();
 		expect(result.error?.message).toBe('The generation did not finish within 1 seconds (still "running")');
 		expect(result.error?.description).toBe(
-			`It keeps running in Just Flow It: use Generate → Get with generation ID ${generationId} to pick up the result later, or raise Options → Generation Timeout.`,
+			`The generation was accepted and keeps running in Just Flow It (generation ID ${generationId}): pick up the result with Generate → Get and this generation ID; once it has succeeded, that names the diagram ID for Render → Image and Diagram → Export. Running this node again would start, and use quota for, a new generation. To wait longer next time, raise Options → Generation Timeout.`,
 		);
 	});
 

@@ -53,8 +53,8 @@ describe('Render → Image', () => {
 			`GET /diagrams/${diagram.id}/image?format=png&theme=light`,
 			`GET /diagrams/${diagram.id}`,
 		]);
-		expect(result.items[0].json).toMatchObject({ name: 'Order to cash', fileName: 'Order to cash.png' });
-		expect((result.items[0].binary?.data as IBinaryData).fileName).toBe('Order to cash.png');
+		expect(result.items[0].json).toMatchObject({ name: 'Order to cash', fileName: `Order to cash (${diagram.id}).png` });
+		expect((result.items[0].binary?.data as IBinaryData).fileName).toBe(`Order to cash (${diagram.id}).png`);
 	});
 
 	it('names the file after a diagram picked from the list (the name the editor stored), without asking', async () => {
@@ -63,7 +63,7 @@ describe('Render → Image', () => {
 		const result = await run(fake, { resource: 'render', operation: 'image', diagramId: picked });
 		expect(result.error).toBeUndefined();
 		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=light`]);
-		expect((result.items[0].binary?.data as IBinaryData).fileName).toBe('Picked.png');
+		expect((result.items[0].binary?.data as IBinaryData).fileName).toBe(`Picked (${diagram.id}).png`);
 	});
 
 	it('light and dark renders differ', async () => {
@@ -83,7 +83,7 @@ describe('Render → Image', () => {
 		]);
 		expect(result.error).toBeUndefined();
 		const names = result.outputs.Render.map((item) => (item.binary?.data as IBinaryData).fileName);
-		expect(names).toEqual(['Second.png', 'First_ a_b.png']);
+		expect(names).toEqual([`Second (${diagrams[1].id}).png`, `First_ a_b (${diagrams[0].id}).png`]);
 		expect(result.outputs.Render.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(requestLines(fake)).toEqual([
 			'GET /diagrams?limit=100',

@@ -13,6 +13,7 @@ import {
 } from '../shared/descriptions';
 import { deletedItem } from '../shared/outputs';
 import { walkCursorPages } from '../shared/routing';
+import { checkEveryItemFirst, requireId, requireText } from '../shared/validation';
 
 /**
  * Diagram: saved BPMN diagrams. Each operation's request (method, URL, query) is declared on the
@@ -21,6 +22,13 @@ import { walkCursorPages } from '../shared/routing';
  */
 
 const show = (...operation: string[]) => ({ resource: ['diagram'], operation });
+
+/** Create's checks, run for every item before the first diagram is created; the last one sets `bpmn_xml`. */
+const importChecks = [
+	requireText('name', 'Name', 'Give the new diagram a name.'),
+	requireId('additionalFields.folderId', 'Folder', { optional: true }),
+	attachBpmnXml,
+];
 
 export const diagramOperations: INodeProperties[] = [
 	{
@@ -86,8 +94,12 @@ export const diagramOperations: INodeProperties[] = [
 				value: 'create',
 				action: 'Import a diagram from BPMN',
 				description: 'Import a BPMN 2.0 file or XML text as a new diagram',
-				// body: name, bpmn_xml (from BPMN Source), folder_id (Additional Fields)
-				routing: { request: { method: 'POST', url: '/diagrams' } },
+				// body: name, bpmn_xml (from BPMN Source, attachBpmnXml), folder_id (Additional Fields);
+				// every item is checked before the first is sent (checkEveryItemFirst)
+				routing: {
+					request: { method: 'POST', url: '/diagrams' },
+					send: { preSend: [checkEveryItemFirst(...importChecks)] },
+				},
 			},
 			{
 				name: 'Update',
@@ -123,8 +135,6 @@ export const diagramFields: INodeProperties[] = [
 				'binary when an earlier node provides a .bpmn file (Input Binary Field names it); text when the XML is a string field of the input item (map it into BPMN XML)',
 		},
 		displayOptions: { show: show('create') },
-		// body.bpmn_xml: the file's or the text's XML, checked first
-		routing: { send: { preSend: [attachBpmnXml] } },
 	},
 	binaryPropertyField({ ...show('create'), bpmnSource: ['binary'] }, 'input'),
 	{

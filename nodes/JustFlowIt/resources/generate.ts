@@ -2,7 +2,14 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { binaryPropertyField, folderField, optionalTextField } from '../shared/descriptions';
 import { DEFAULT_GENERATION_TIMEOUT_SECONDS, downloadGeneratedImage, waitForGeneration } from '../shared/generation';
-import { requireId, requireText } from '../shared/validation';
+import {
+	checkEveryItemFirst,
+	requireChoice,
+	requireId,
+	requireMaxLength,
+	requirePositiveNumber,
+	requireText,
+} from '../shared/validation';
 import { AS_API_VALUE, formatField, themeField } from './render';
 
 /**
@@ -12,6 +19,24 @@ import { AS_API_VALUE, formatField, themeField } from './render';
  */
 
 const show = (...operation: string[]) => ({ resource: ['generate'], operation });
+
+/** The API's longest prompt and name (contract §7.8). */
+const MAX_PROMPT_CHARACTERS = 10_000;
+const MAX_NAME_CHARACTERS = 255;
+
+/**
+ * Create's parameter checks, run for every item before the first generation is started, so one
+ * bad item never costs the others' quota (checkEveryItemFirst).
+ */
+const createChecks = [
+	requireText('prompt', 'Prompt', 'Describe the process to draw, for example by mapping a form field.'),
+	requireMaxLength('prompt', 'Prompt', MAX_PROMPT_CHARACTERS),
+	requireId('options.folderId', 'Folder', { optional: true }),
+	requireChoice('options.format', 'Format', ['png', 'svg']),
+	requireChoice('options.theme', 'Theme', ['light', 'dark']),
+	requireMaxLength('options.name', 'Name', MAX_NAME_CHARACTERS),
+	requirePositiveNumber('options.timeout', 'Generation Timeout'),
+];
 
 export const generateOperations: INodeProperties[] = [
 	{
@@ -31,6 +56,7 @@ export const generateOperations: INodeProperties[] = [
 				// body: prompt, and folder_id, format, name, theme (Options)
 				routing: {
 					request: { method: 'POST', url: '/diagrams/generate' },
+					send: { preSend: [checkEveryItemFirst(...createChecks)] },
 					output: { postReceive: [waitForGeneration, downloadGeneratedImage] },
 				},
 			},
@@ -38,7 +64,7 @@ export const generateOperations: INodeProperties[] = [
 				name: 'Get',
 				value: 'get',
 				action: 'Get a generation',
-				description: 'Check on a generation started earlier (status, diagram ID, image link)',
+				description: 'Check on a generation started earlier (status, diagram ID)',
 				routing: { request: { method: 'GET', url: '=/generations/{{ String($parameter.generationId).trim() }}' } },
 			},
 		],
@@ -62,15 +88,7 @@ export const generateFields: INodeProperties[] = [
 			placeholderSupported: true,
 		},
 		displayOptions: { show: show('create') },
-		routing: {
-			send: {
-				type: 'body',
-				property: 'prompt',
-				preSend: [
-					requireText('prompt', 'Prompt', 'Describe the process to draw, for example by mapping a form field.'),
-				],
-			},
-		},
+		routing: { send: { type: 'body', property: 'prompt' } },
 	},
 	{
 		displayName: 'Wait for Completion',
@@ -95,6 +113,15 @@ export const generateFields: INodeProperties[] = [
 	},
 	{
 		...binaryPropertyField({ ...show('create'), waitForCompletion: [true], downloadImage: [true] }, 'output'),
+	},
+	{
+		displayName: 'Simplify',
+		name: 'simplify',
+		type: 'boolean',
+		default: true,
+		description:
+			"Whether to return only the generation's main fields (ID, status, name, prompt, diagram and folder IDs, format, theme, completion time) instead of everything Just Flow It sends",
+		displayOptions: { show: { ...show('create'), waitForCompletion: [true] } },
 	},
 	{
 		displayName: 'Generation takes a while. The node waits up to Options → Generation Timeout (300 seconds unless set); if that runs out, use Generate → Get with the generation ID from the message.',

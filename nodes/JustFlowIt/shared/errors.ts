@@ -323,12 +323,20 @@ function explain429(failure: ApiFailure, context: FailureContext): Explanation {
 	};
 }
 
+/**
+ * Advice for a read that failed after retries. Never given on an operation that POSTs (Create,
+ * Generate's polls and downloads included): Retry On Fail runs the whole operation again, which
+ * would create a duplicate or spend generation quota twice.
+ */
+export const RETRY_ON_FAIL_ADVICE = '; set the node to Retry On Fail for scheduled runs';
+
 function explain5xx(failure: ApiFailure, context: FailureContext): Explanation {
+	const retryOnFailIsSafe = !context.isPost && context.operation !== 'create';
 	return {
 		message: `Just Flow It could not process the request right now (HTTP ${failure.status})`,
 		fix: context.isPost
 			? 'It was not repeated automatically, because that could create a duplicate or use generation quota twice. Check in Just Flow It, then run again.'
-			: 'The node retried a few times. Try again later; set the node to Retry On Fail for scheduled runs.',
+			: `The node retried a few times. Try again later${retryOnFailIsSafe ? RETRY_ON_FAIL_ADVICE : ''}.`,
 	};
 }
 

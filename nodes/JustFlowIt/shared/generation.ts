@@ -4,7 +4,7 @@ import type { IDataObject, IExecuteSingleFunctions, INodeExecutionData, JsonObje
 import { diagramImage, imageItem, lookUpDiagramName } from './binary';
 import { API_PATHS, apiPath } from './constants';
 import type { ImageFormat } from './constants';
-import { bodyToObject, withoutAngleBrackets } from './errors';
+import { asNodeError, bodyToObject, isToolNode, RETRY_ON_FAIL_ADVICE, withoutAngleBrackets } from './errors';
 import { cancelSignalOf, sendApiRequest } from './transport';
 import { systemClock } from './rateGate';
 
@@ -41,10 +41,48 @@ function startedGeneration(ctx: IExecuteSingleFunctions, items: INodeExecutionDa
 	return generation;
 }
 
+/** The ids of a generation Just Flow It accepted: what the user needs to pick its result up. */
+export interface AcceptedGeneration {
+	generationId: string;
+	/** Known once the generation has succeeded. */
+	diagramId?: string;
+}
+
+/**
+ * How to get the result of an accepted generation without starting (and paying for) another one.
+ * Re-running the node, or n8n's Retry On Fail, would send the POST again.
+ */
+export function pickUpAdvice(ids: AcceptedGeneration): string {
+	const again = 'Running this node again would start, and use quota for, a new generation.';
+	if (ids.diagramId) {
+		return `The diagram was generated and saved in Just Flow It (generation ID ${ids.generationId}, diagram ID ${ids.diagramId}): pick it up with Render → Image or Diagram → Export and diagram ID ${ids.diagramId}, or with Generate → Get and generation ID ${ids.generationId}. ${again}`;
+	}
+	return `The generation was accepted and keeps running in Just Flow It (generation ID ${ids.generationId}): pick up the result with Generate → Get and this generation ID; once it has succeeded, that names the diagram ID for Render → Image and Diagram → Export. ${again}`;
+}
+
+/**
+ * A failure after the generation was accepted, made to keep the generation: the description
+ * starts with the ids and how to pick the result up, and a continue-on-fail item carries the ids
+ * as fields (`itemFields`, read by routing's errorJson).
+ */
+function keepingIds(ctx: IExecuteSingleFunctions, caught: unknown, ids: AcceptedGeneration): NodeApiError | NodeOperationError {
+	const error = asNodeError(ctx.getNode(), caught, ctx.getItemIndex());
+	const advice = pickUpAdvice(ids);
+	// A download is worded as Render → Image (the diagram's scope and 404), but it belongs to Create:
+	// Retry On Fail would generate again.
+	const description = String(error.description ?? '').replace(RETRY_ON_FAIL_ADVICE, '').trim();
+	error.description = [advice, description.replace(advice, '').trim()].filter(Boolean).join(' ');
+	// As an AI agent's tool only the message reaches the model: the ids must be in it.
+	if (isToolNode(ctx.getNode()) && !error.message.includes(ids.generationId)) error.message = `${error.message}. ${advice}`;
+	Object.assign(error, { itemFields: { generationId: ids.generationId, diagramId: ids.diagramId ?? null } });
+	return error;
+}
+
 /**
  * postReceive of Generate → Create: unless Wait for Completion is off, polls the generation until
  * it succeeds or fails, bounded by Options → Generation Timeout. Any status other than the two
  * terminal ones counts as still running (contract §16.7). A cancel of the execution stops it.
+ * Any failure on the way keeps the generation's id (keepingIds): it is paid for already.
  */
 export async function waitForGeneration(
 	this: IExecuteSingleFunctions,
@@ -53,9 +91,34 @@ export async function waitForGeneration(
 	if (!(this.getNodeParameter('waitForCompletion', true) as boolean)) return items;
 	const generation = startedGeneration(this, items);
 	const id = String(generation.id);
-	const options = this.getNodeParameter('options', {}) as IDataObject;
+	let current: IDataObject;
+	try {
+		current = await pollUntilDone(this, generation);
+	} catch (error) {
+		throw keepingIds(this, error, { generationId: id });
+	}
+	if (current.status === 'failed') {
+		const reason = (current.error ?? {}) as IDataObject;
+		const apiReason = typeof reason.message === 'string' && reason.message ? withoutAngleBrackets(reason.message) : undefined;
+		const code = typeof reason.code === 'string' ? ` Code: ${reason.code}.` : '';
+		// The API's reason usually says what to change; the node's own advice only stands in for it.
+		const advice = apiReason ? '' : 'Describe the steps, who does them and the decisions along the way, then run again. ';
+		const failed = new NodeApiError(this.getNode(), { generation_id: id, ...reason } as JsonObject, {
+			message: `Just Flow It could not generate the diagram: ${apiReason ?? 'no reason was given'}`,
+			description: `${advice}Generation ID: ${id}.${code}`,
+			itemIndex: this.getItemIndex(),
+		});
+		throw Object.assign(failed, { itemFields: { generationId: id, diagramId: null } });
+	}
+	return [{ json: current }];
+}
+
+/** Polls generation `generation` until it ends, within Options → Generation Timeout. */
+async function pollUntilDone(ctx: IExecuteSingleFunctions, generation: IDataObject): Promise<IDataObject> {
+	const id = String(generation.id);
+	const options = ctx.getNodeParameter('options', {}) as IDataObject;
 	const timeoutSeconds = Number(options.timeout) > 0 ? Number(options.timeout) : DEFAULT_GENERATION_TIMEOUT_SECONDS;
-	const signal = cancelSignalOf(this);
+	const signal = cancelSignalOf(ctx);
 	const startedAt = systemClock.now();
 	const deadline = startedAt + timeoutSeconds * 1000;
 	let current = generation;
@@ -64,44 +127,30 @@ export async function waitForGeneration(
 		const remaining = deadline - systemClock.now();
 		if (remaining <= 0) {
 			throw new NodeOperationError(
-				this.getNode(),
+				ctx.getNode(),
 				`The generation did not finish within ${timeoutSeconds} seconds (still "${String(current.status)}")`,
-				{
-					description: `It keeps running in Just Flow It: use Generate → Get with generation ID ${id} to pick up the result later, or raise Options → Generation Timeout.`,
-					itemIndex: this.getItemIndex(),
-				},
+				{ description: 'To wait longer next time, raise Options → Generation Timeout.', itemIndex: ctx.getItemIndex() },
 			);
 		}
 		try {
 			await systemClock.sleep(Math.min(waitMs, remaining), signal);
 		} catch {
-			throw new NodeOperationError(this.getNode(), 'The execution was cancelled while waiting for the generation', {
-				description: `The generation keeps running in Just Flow It: use Generate → Get with generation ID ${id} to pick up the result.`,
-				itemIndex: this.getItemIndex(),
+			throw new NodeOperationError(ctx.getNode(), 'The execution was cancelled while waiting for the generation', {
+				itemIndex: ctx.getItemIndex(),
 			});
 		}
-		const response = await sendApiRequest(this, { method: 'GET', url: apiPath(API_PATHS.generation, id) });
+		const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.generation, id) });
 		current = { ...(bodyToObject(response.body) ?? {}) };
 		waitMs = pollDelay(systemClock.now() - startedAt);
 	}
-	if (current.status === 'failed') {
-		const reason = (current.error ?? {}) as IDataObject;
-		const apiReason = typeof reason.message === 'string' && reason.message ? withoutAngleBrackets(reason.message) : undefined;
-		const code = typeof reason.code === 'string' ? ` Code: ${reason.code}.` : '';
-		// The API's reason usually says what to change; the node's own advice only stands in for it.
-		const advice = apiReason ? '' : 'Describe the steps, who does them and the decisions along the way, then run again. ';
-		throw new NodeApiError(this.getNode(), { generation_id: id, ...reason } as JsonObject, {
-			message: `Just Flow It could not generate the diagram: ${apiReason ?? 'no reason was given'}`,
-			description: `${advice}Generation ID: ${id}.${code}`,
-			itemIndex: this.getItemIndex(),
-		});
-	}
-	return [{ json: current }];
+	return current;
 }
 
 /**
  * postReceive of Generate → Create, after waiting: the image of the new diagram, fetched through
- * the image endpoint (never by sending the key to `image_url`), unless Download Image is off.
+ * the image endpoint (never by sending the key to `image_url`), unless Download Image is off;
+ * then the output item (generationOutput). The diagram is saved already: a failure here keeps
+ * both ids (keepingIds), and the name look-up is only a nicety that never fails the item.
  */
 export async function downloadGeneratedImage(
 	this: IExecuteSingleFunctions,
@@ -109,22 +158,68 @@ export async function downloadGeneratedImage(
 ): Promise<INodeExecutionData[]> {
 	const finished = (items[0]?.json ?? {}) as IDataObject;
 	const waited = this.getNodeParameter('waitForCompletion', true) as boolean;
-	if (!waited || finished.status !== 'succeeded' || !(this.getNodeParameter('downloadImage', true) as boolean)) return items;
+	if (!waited || finished.status !== 'succeeded') return items;
+	const generationId = String(finished.id);
 	const diagramId = typeof finished.diagram_id === 'string' ? finished.diagram_id : '';
+	if (!(this.getNodeParameter('downloadImage', true) as boolean)) return [{ json: generationOutput(this, finished) }];
 	if (!diagramId) {
-		throw new NodeOperationError(this.getNode(), 'The generation succeeded but names no diagram to download', {
-			description: `Use Generate → Get with generation ID ${String(finished.id)} to see it, then Render → Image.`,
-			itemIndex: this.getItemIndex(),
-		});
+		throw keepingIds(
+			this,
+			new NodeOperationError(this.getNode(), 'The generation succeeded but names no diagram to download', {
+				description: 'Generate → Get shows the generation as Just Flow It has it.',
+				itemIndex: this.getItemIndex(),
+			}),
+			{ generationId },
+		);
 	}
+	const ids = { generationId, diagramId };
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const format: ImageFormat = (finished.format ?? options.format) === 'svg' ? 'svg' : 'png';
 	const theme = String(finished.theme ?? options.theme ?? 'light') === 'dark' ? 'dark' : 'light';
-	const image = await diagramImage(this, diagramId, { format, theme });
-	// A generation is rare and costly: one more request for the new diagram's name is worth it.
-	const name =
-		(typeof finished.name === 'string' && finished.name ? finished.name : undefined) ??
-		image.name ??
-		(await lookUpDiagramName(this, diagramId));
-	return [await imageItem(this, { json: finished, bytes: image.bytes, name, diagramId, format })];
+	let image: { bytes: Buffer; name?: string };
+	try {
+		// Worded as Render → Image: a 404 is the diagram's, a 403 names the diagrams:read scope.
+		image = await diagramImage(this, diagramId, { format, theme }, { resource: 'render', operation: 'image' });
+	} catch (error) {
+		throw keepingIds(this, error, ids);
+	}
+	const name = knownName(finished) ?? image.name ?? (await nameIfAvailable(this, ids));
+	const named = { ...finished, name: name ?? finished.name ?? null };
+	return [
+		await imageItem(this, { json: generationOutput(this, named), bytes: image.bytes, name, diagramId, format, fileFieldsApart: true }),
+	];
+}
+
+function knownName(generation: IDataObject): string | undefined {
+	return typeof generation.name === 'string' && generation.name ? generation.name : undefined;
+}
+
+/**
+ * The new diagram's name, for its file name: one GET, best effort. Whatever goes wrong (the
+ * diagram not readable yet, a 404, a 5xx) the file is named after the diagram id instead; only
+ * a cancel of the execution stops the item, and that keeps the ids.
+ */
+async function nameIfAvailable(ctx: IExecuteSingleFunctions, ids: AcceptedGeneration): Promise<string | undefined> {
+	try {
+		return await lookUpDiagramName(ctx, String(ids.diagramId), { resource: 'diagram', operation: 'get' });
+	} catch (error) {
+		if (cancelSignalOf(ctx)?.aborted) throw keepingIds(ctx, error, ids);
+		return undefined;
+	}
+}
+
+/** The fields of a generation a user works with; the rest (and the key-only `image_url`) stays out. */
+const SIMPLE_GENERATION_FIELDS = ['id', 'status', 'name', 'prompt', 'diagram_id', 'folder_id', 'format', 'theme', 'completed_at'];
+
+/**
+ * The json of Generate → Create's item after waiting. Simplify (on by default, n8n's UX rule for
+ * objects of more than ten fields) keeps the fields above; off, the API's whole generation.
+ * `image_url` is an API address that needs the secret key, so it is never handed on as a link to
+ * open: the image is in the item's binary, and Render → Image renders it again.
+ */
+function generationOutput(ctx: IExecuteSingleFunctions, generation: IDataObject): IDataObject {
+	if (!(ctx.getNodeParameter('simplify', true) as boolean)) return generation;
+	const simple: IDataObject = {};
+	for (const field of SIMPLE_GENERATION_FIELDS) if (field in generation) simple[field] = generation[field];
+	return simple;
 }

@@ -46,7 +46,22 @@ function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
 		if (apiFailure.param) json.param = apiFailure.param;
 		if (apiFailure.requestId) json.requestId = apiFailure.requestId;
 	}
+	// What a step wants kept with the failure, e.g. the ids of a generation already paid for.
+	const { itemFields } = error as { itemFields?: unknown };
+	if (itemFields && typeof itemFields === 'object' && !Array.isArray(itemFields)) Object.assign(json, itemFields);
 	return json;
+}
+
+/**
+ * The json of a continue-on-fail item. It carries no `error` property: n8n 2.x replaces the json
+ * of such an item with the message alone (WorkflowExecute.normalizeNodeErrors), and the fields are
+ * what the user acts on. n8n routes an item to the error output ("Continue (using error output)")
+ * by `json.error` when its only other keys are `message` and `details`: there the fields go under
+ * `details`.
+ */
+function errorItemJson(onError: string | undefined, error: NodeApiError | NodeOperationError): IDataObject {
+	const { error: message, ...fields } = errorJson(error);
+	return onError === 'continueErrorOutput' ? { error: message, details: fields } : { error: message, ...fields };
 }
 
 /**
@@ -64,7 +79,7 @@ function pairedWithInput(run: PaginationFunction): PaginationFunction {
 		} catch (caught) {
 			const error = withoutSecretsInError(forToolUse(this.getNode(), asNodeError(this.getNode(), caught, pairedItem.item)));
 			if (!this.continueOnFail()) throw error;
-			return [{ json: withoutSecretsInJson(errorJson(error)), error, pairedItem }];
+			return [{ json: withoutSecretsInJson(errorItemJson(this.getNode().onError, error)), pairedItem }];
 		}
 	};
 }

@@ -1,7 +1,14 @@
-import { NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, IExecuteSingleFunctions, IHttpRequestOptions, PreSendAction } from 'n8n-workflow';
+import { BINARY_ENCODING, NodeOperationError } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	INodeExecutionData,
+	PreSendAction,
+} from 'n8n-workflow';
 
-import { forToolUse, withoutAngleBrackets } from './errors';
+import { forToolUse, isToolNode, withoutAngleBrackets } from './errors';
 
 /** The 8-4-4-4-12 hex shape of the API's ids; versions vary, so nothing more is checked. */
 export const UUID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
@@ -94,6 +101,47 @@ export function idInRequestPath(path: string, label: string): PreSendAction {
 	};
 }
 
+/** The error of a parameter a check refused, worded for an AI agent's tool too. */
+function refused(ctx: IExecuteSingleFunctions, message: string, description: string): NodeOperationError {
+	return forToolUse(ctx.getNode(), new NodeOperationError(ctx.getNode(), message, { description, itemIndex: ctx.getItemIndex() }));
+}
+
+/** preSend step: an optional choice (Format, Theme) must be one of `allowed` when it is given. */
+export function requireChoice(path: string, label: string, allowed: string[]): PreSendAction {
+	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
+		const raw = this.getNodeParameter(path, '') as unknown;
+		const value = String(raw ?? '').trim().toLowerCase();
+		if (value && !allowed.includes(value)) {
+			throw refused(this, `${label} "${String(raw).slice(0, 40)}" is not one of ${allowed.join(', ')}`, `Set ${label} to ${allowed.join(' or ')}.`);
+		}
+		return requestOptions;
+	};
+}
+
+/** preSend step: a text parameter, when given, may have at most `max` characters (the API's limit). */
+export function requireMaxLength(path: string, label: string, max: number): PreSendAction {
+	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
+		const value = this.getNodeParameter(path, '') as unknown;
+		const length = typeof value === 'string' ? Array.from(value.trim()).length : 0;
+		if (length > max) {
+			throw refused(this, `${label} is too long (${length} characters)`, `Just Flow It accepts at most ${max} characters. Shorten it.`);
+		}
+		return requestOptions;
+	};
+}
+
+/** preSend step: a number parameter, when given, must be a number greater than 0. */
+export function requirePositiveNumber(path: string, label: string): PreSendAction {
+	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
+		const value = this.getNodeParameter(path, '') as unknown;
+		if (value === '' || value === undefined || value === null) return requestOptions;
+		if (!(Number(value) > 0 && Number.isFinite(Number(value)))) {
+			throw refused(this, `${label} "${String(value).slice(0, 40)}" is not a number greater than 0`, `Set ${label} to a number of seconds, or leave it out.`);
+		}
+		return requestOptions;
+	};
+}
+
 /** preSend step: a text parameter must not be empty (or only spaces). */
 export function requireText(path: string, label: string, hint: string): PreSendAction {
 	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
@@ -106,4 +154,151 @@ export function requireText(path: string, label: string, hint: string): PreSendA
 		}
 		return requestOptions;
 	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every item checked before the first request of an operation that POSTs
+
+/** A parameter value with every expression in it worked out for item `itemIndex`. */
+function resolvedFor(ctx: IExecuteSingleFunctions, value: unknown, itemIndex: number): unknown {
+	if (typeof value === 'string') return value.startsWith('=') ? ctx.evaluateExpression(value.slice(1), itemIndex) : value;
+	if (Array.isArray(value)) return value.map((entry) => resolvedFor(ctx, entry, itemIndex));
+	if (value && typeof value === 'object') {
+		return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, resolvedFor(ctx, entry, itemIndex)]));
+	}
+	return value;
+}
+
+/** The node's stored value at a dotted parameter path ("options.folderId"), undefined when not set. */
+function storedParameter(ctx: IExecuteSingleFunctions, path: string): unknown {
+	let value: unknown = ctx.getNode().parameters;
+	for (const key of path.split('.')) {
+		if (!value || typeof value !== 'object') return undefined;
+		value = (value as IDataObject)[key];
+	}
+	return value;
+}
+
+/** Input item `itemIndex`, read from another item's context. */
+function inputItem(ctx: IExecuteSingleFunctions, itemIndex: number): INodeExecutionData {
+	return (ctx.evaluateExpression('{{ $input.item }}', itemIndex) ?? { json: {} }) as unknown as INodeExecutionData;
+}
+
+/** The bytes of a binary file of any item, held in memory or in n8n's binary data store. */
+async function binaryBytes(ctx: IExecuteSingleFunctions, binary: IBinaryData): Promise<Buffer> {
+	if (binary.id) return await ctx.helpers.binaryToBuffer(await ctx.helpers.getBinaryStream(binary.id));
+	return Buffer.from(binary.data, BINARY_ENCODING);
+}
+
+/**
+ * The context of item `itemIndex`, seen from another item's, through the context's public
+ * methods: its parameters (expressions worked out for it with `evaluateExpression`), its index,
+ * its input item and that item's binary files. Enough for the checks, which read nothing else.
+ */
+function contextOfItem(ctx: IExecuteSingleFunctions, itemIndex: number): IExecuteSingleFunctions {
+	if (itemIndex === ctx.getItemIndex()) return ctx;
+	let item: INodeExecutionData | undefined;
+	const input = () => (item ??= inputItem(ctx, itemIndex));
+	const file = (property: string): IBinaryData => {
+		const binary = input().binary?.[property];
+		if (!binary) throw new NodeOperationError(ctx.getNode(), `The input item has no binary file in "${property}"`, { itemIndex });
+		return binary;
+	};
+	return Object.create(ctx, {
+		getItemIndex: { value: () => itemIndex },
+		getInputData: { value: input },
+		getNodeParameter: {
+			value: (path: string, fallback?: unknown) => {
+				const stored = storedParameter(ctx, path);
+				return stored === undefined ? fallback : resolvedFor(ctx, stored, itemIndex);
+			},
+		},
+		helpers: {
+			value: {
+				...ctx.helpers,
+				assertBinaryData: (property: string) => file(property),
+				getBinaryDataBuffer: async (property: string) => await binaryBytes(ctx, file(property)),
+			},
+		},
+	}) as IExecuteSingleFunctions;
+}
+
+/** How many items the node runs on (the AI tool variant and odd contexts: just this one). */
+function itemCount(ctx: IExecuteSingleFunctions): number {
+	try {
+		const count = Number(ctx.evaluateExpression('{{ $input.all().length }}', ctx.getItemIndex()));
+		return Number.isInteger(count) && count > ctx.getItemIndex() ? count : ctx.getItemIndex() + 1;
+	} catch {
+		return ctx.getItemIndex() + 1;
+	}
+}
+
+/** A run's verdict: how many items it has, and the first failure of each item's checks by index. */
+interface Verdict {
+	count: number;
+	failures: Map<number, Error>;
+}
+
+/** Verdicts per node run (RoutingNode gives every item of a run the same execute data object). */
+const verdicts = new WeakMap<object, Map<PreSendAction, Promise<Verdict>>>();
+
+function verdictOf(ctx: IExecuteSingleFunctions, run: object, checks: PreSendAction[], key: PreSendAction): Promise<Verdict> {
+	let byCheck = verdicts.get(run);
+	if (!byCheck) verdicts.set(run, (byCheck = new Map()));
+	let verdict = byCheck.get(key);
+	if (!verdict) {
+		verdict = (async () => {
+			const count = itemCount(ctx);
+			const failures = new Map<number, Error>();
+			for (let itemIndex = 0; itemIndex < count; itemIndex++) {
+				const itemCtx = contextOfItem(ctx, itemIndex);
+				try {
+					for (const check of checks) await check.call(itemCtx, { url: '', body: {}, qs: {} } as IHttpRequestOptions);
+				} catch (error) {
+					failures.set(itemIndex, error as Error);
+				}
+			}
+			return { count, failures };
+		})();
+		byCheck.set(key, verdict);
+	}
+	return verdict;
+}
+
+/**
+ * preSend step of an operation that POSTs (it creates something, and Generate spends quota):
+ * `checks` (preSend steps that only read parameters and the input item) are run for every item of
+ * the run before this item's request may go out. RoutingNode builds and starts each item's request
+ * in turn, so the first item to get here checks them all, and every item waits for that verdict:
+ * - when any item fails and the node does not continue on fail, no item is sent: each one fails
+ *   with the first bad item's error, naming it, so no quota is spent on a run that fails anyway;
+ * - with Continue On Fail the bad items fail with their own errors and the others are sent.
+ * Then this item's checks run on its own context, to shape its request as they do. As an AI
+ * agent's tool a call is one item, and only its own checks run.
+ */
+export function checkEveryItemFirst(...checks: PreSendAction[]): PreSendAction {
+	const step: PreSendAction = async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
+		const run = this.getExecuteData() as unknown;
+		if (run && typeof run === 'object' && !isToolNode(this.getNode())) {
+			const { count, failures } = await verdictOf(this, run, checks, step);
+			const own = failures.get(this.getItemIndex());
+			if (failures.size && !this.continueOnFail() && count > 1) throw nothingSentBecause(this, failures);
+			if (own) throw own;
+		}
+		let options = requestOptions;
+		for (const check of checks) options = await check.call(this, options);
+		return options;
+	};
+	return step;
+}
+
+/** The error every item of a run gets when one item is bad and the node stops on errors. */
+function nothingSentBecause(ctx: IExecuteSingleFunctions, failures: Map<number, Error>): NodeOperationError {
+	const [itemIndex, first] = [...failures.entries()].sort(([a], [b]) => a - b)[0];
+	const others = failures.size > 1 ? ` (${failures.size} items have a problem)` : '';
+	const description = (first as NodeOperationError).description;
+	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex + 1}: ${first.message}${others}`, {
+		description: `${description ? `${String(description)} ` : ''}Nothing was sent for any item: the node checks every item before it sends the first, so no item was created and no quota was used. Fix the item and run again, or turn on Settings → On Error → Continue to send the valid items.`,
+		itemIndex,
+	});
 }
