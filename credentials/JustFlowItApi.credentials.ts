@@ -1,20 +1,13 @@
 import type {
-	ICredentialDataDecryptedObject,
+	IAuthenticateGeneric,
 	IAuthenticateRuleResponseSuccessBody,
 	ICredentialTestRequest,
 	ICredentialType,
-	IHttpRequestOptions,
 	INodeProperties,
 	Icon,
 } from 'n8n-workflow';
 
-import {
-	BASE_URL_EXPRESSION,
-	DEFAULT_BASE_URL,
-	allowedOrigin,
-	findCredentialProblem,
-	requestOrigin,
-} from './credentialSettings';
+import { BASE_URL_EXPRESSION, BASE_URL_HOST_EXPRESSION, DEFAULT_BASE_URL } from './credentialSettings';
 
 export class JustFlowItApi implements ICredentialType {
 	name = 'justFlowItApi';
@@ -65,35 +58,22 @@ export class JustFlowItApi implements ICredentialType {
 			description:
 				'Leave the default unless Just Flow It support gave you another address. Must be https:// (http:// only for localhost).',
 		},
+		...BASE_URL_HOST_ONLY,
 	];
 
 	/**
-	 * Adds the Bearer header, but only after checking that the key matches the environment and
-	 * that the request goes to the configured API origin: the key never leaves for another host.
+	 * The Bearer header, in n8n's declarative form: n8n sends only this form to the editor, so the
+	 * credential is offered in the HTTP Request node (Predefined Credential Type) and n8n adds
+	 * "Custom API Call" to the node. It carries no origin check of its own; the key stays on the
+	 * API's host by two other means: the node's own requests go through its transport, which asks
+	 * n8n to authenticate only requests to the Base URL's origin and follows redirects itself
+	 * (shared/transport.ts), and every other use is held to the Base URL's host by n8n's domain
+	 * check, which reads the two fields at the end of `properties`.
 	 */
-	async authenticate(
-		credentials: ICredentialDataDecryptedObject,
-		requestOptions: IHttpRequestOptions,
-	): Promise<IHttpRequestOptions> {
-		const problem = findCredentialProblem(credentials);
-		if (problem) {
-			throw new Error(`${problem.message}. ${problem.fix}`);
-		}
-		const target = requestOrigin(requestOptions.url, requestOptions.baseURL);
-		if (target !== allowedOrigin(credentials.baseUrl)) {
-			throw new Error(
-				`Refused to send the Just Flow It key to ${target ?? 'an unknown address'}: it is only sent to the credential's Base URL.`,
-			);
-		}
-		return {
-			...requestOptions,
-			headers: {
-				...requestOptions.headers,
-				Authorization: `Bearer ${String(credentials.apiKey).trim()}`,
-			},
-			sendCredentialsOnCrossOriginRedirect: false,
-		};
-	}
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { Authorization: '=Bearer {{ String($credentials.apiKey).trim() }}' } },
+	};
 
 	/**
 	 * Lists one diagram. The request does not throw on 4xx/5xx (ignoreHttpStatusErrors): n8n's
@@ -136,6 +116,18 @@ export class JustFlowItApi implements ICredentialType {
 		],
 	};
 }
+
+/**
+ * n8n's "Allowed HTTP Request Domains" for this credential, fixed to the Base URL's host and not
+ * shown: n8n (1.1xx and 2.x) refuses to use the credential in the HTTP Request and GraphQL nodes
+ * for a URL, or a redirect, on any other host. n8n adds the same two fields with "All" as the
+ * default to every credential that does not declare them; declaring them here (hidden) keeps them
+ * fixed. n8n reads them by these names from the credential's data.
+ */
+const BASE_URL_HOST_ONLY: INodeProperties[] = [
+	{ displayName: 'Allowed HTTP Request Domains', name: 'allowedHttpRequestDomains', type: 'hidden', default: 'domains' },
+	{ displayName: 'Allowed Domains', name: 'allowedDomains', type: 'hidden', default: BASE_URL_HOST_EXPRESSION },
+];
 
 const NOT_ACCEPTED =
 	'The secret key was not accepted. Check that it is copied whole (it starts with jfi_sk_live_ or jfi_sk_test_), or create a new key in Just Flow It under Settings → API keys.';

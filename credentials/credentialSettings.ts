@@ -40,6 +40,13 @@ export function normalizeBaseUrl(baseUrl: unknown): string {
 /** `normalizeBaseUrl` as an n8n expression, for declarative requests (the credential test). */
 export const BASE_URL_EXPRESSION = `={{ (String($credentials.baseUrl || "").trim() || "${DEFAULT_BASE_URL}").replace(/\\/+$/, "") }}`;
 
+/**
+ * The host name of `normalizeBaseUrl` (what `new URL(…).hostname` gives), as an n8n expression
+ * over the credential's own fields (`$self`), for n8n's allowed-domains check. A Base URL it
+ * cannot read gives a host under .invalid, which matches no real host, so nothing is allowed.
+ */
+export const BASE_URL_HOST_EXPRESSION = `={{ ((String($self.baseUrl || "").trim() || "${DEFAULT_BASE_URL}").match(/^[a-z][a-z0-9+.-]*:\\/\\/(?:[^@\\/?#]*@)?(\\[[^\\]\\/?#]*\\]|[^:\\/?#]+)/i) || [null, "base-url-not-valid.invalid"])[1].toLowerCase() }}`;
+
 function environmentOf(value: unknown): JustFlowItEnvironment {
 	return value === 'staging' ? 'staging' : 'production';
 }
