@@ -1,4 +1,6 @@
+import { assertUrlAllowed } from 'n8n-workflow';
 import type {
+	IAuthenticate,
 	IAuthenticateGeneric,
 	IAuthenticateRuleResponseSuccessBody,
 	ICredentialTestRequest,
@@ -7,7 +9,12 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
-import { BASE_URL_EXPRESSION, BASE_URL_HOST_EXPRESSION, DEFAULT_BASE_URL } from './credentialSettings';
+import {
+	BASE_URL_EXPRESSION,
+	BASE_URL_HOST_EXPRESSION,
+	DEFAULT_BASE_URL,
+	authenticateOnBaseUrlOnly,
+} from './credentialSettings';
 
 export class JustFlowItApi implements ICredentialType {
 	name = 'justFlowItApi';
@@ -62,18 +69,16 @@ export class JustFlowItApi implements ICredentialType {
 	];
 
 	/**
-	 * The Bearer header, in n8n's declarative form: n8n sends only this form to the editor, so the
-	 * credential is offered in the HTTP Request node (Predefined Credential Type) and n8n adds
-	 * "Custom API Call" to the node. It carries no origin check of its own; the key stays on the
-	 * API's host by two other means: the node's own requests go through its transport, which asks
-	 * n8n to authenticate only requests to the Base URL's origin and follows redirects itself
-	 * (shared/transport.ts), and every other use is held to the Base URL's host by n8n's domain
-	 * check, which reads the two fields at the end of `properties`.
+	 * The Bearer header. On n8n 2.x in n8n's declarative form: n8n sends only that form to the
+	 * editor, so the credential is offered in the HTTP Request node (Predefined Credential Type)
+	 * and n8n adds "Custom API Call" to the node; n8n's domain check, which reads the two fields at
+	 * the end of `properties`, then holds every use to the Base URL's host. n8n 1.x checks those
+	 * fields on redirects only, not on the request itself, so there the credential checks each
+	 * request (authenticateOnBaseUrlOnly). The node's own requests go through its transport either
+	 * way, which asks n8n to authenticate only requests to the Base URL's origin and follows
+	 * redirects itself (shared/transport.ts).
 	 */
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: { headers: { Authorization: '=Bearer {{ String($credentials.apiKey).trim() }}' } },
-	};
+	authenticate: IAuthenticate = n8nChecksAllowedDomains() ? BEARER_HEADER : authenticateOnBaseUrlOnly;
 
 	/**
 	 * Lists one diagram. The request does not throw on 4xx/5xx (ignoreHttpStatusErrors): n8n's
@@ -117,10 +122,25 @@ export class JustFlowItApi implements ICredentialType {
 	};
 }
 
+const BEARER_HEADER: IAuthenticateGeneric = {
+	type: 'generic',
+	properties: { headers: { Authorization: '=Bearer {{ String($credentials.apiKey).trim() }}' } },
+};
+
+/**
+ * Whether this n8n refuses a request to a host outside the credential's Allowed Domains before
+ * it leaves: n8n 2.x's HTTP client calls n8n-workflow's `assertUrlAllowed` for the request and
+ * each redirect (verified on 2.41.1). n8n-workflow 1.x has no such export, and n8n 1.x checks
+ * redirects only (verified on 1.123.81: the HTTP Request node sent the key to another host).
+ */
+function n8nChecksAllowedDomains(): boolean {
+	return typeof assertUrlAllowed === 'function';
+}
+
 /**
  * n8n's "Allowed HTTP Request Domains" for this credential, fixed to the Base URL's host and not
- * shown: n8n (1.1xx and 2.x) refuses to use the credential in the HTTP Request and GraphQL nodes
- * for a URL, or a redirect, on any other host. n8n adds the same two fields with "All" as the
+ * shown: n8n 2.x refuses to use the credential in the HTTP Request and GraphQL nodes for a URL,
+ * or a redirect, on any other host (n8n 1.x for a redirect only). n8n adds the same two fields with "All" as the
  * default to every credential that does not declare them; declaring them here (hidden) keeps them
  * fixed. n8n reads them by these names from the credential's data.
  */

@@ -1,8 +1,10 @@
 /**
  * Checks on the `justFlowItApi` credential that must hold before the key is sent anywhere.
- * Shared by the credential's `authenticate` (the last guard before a request leaves) and by the
- * node (which reports the same problems as a clear error before it makes any request).
+ * Shared by the node's transport (which reports them as a clear error before it makes any
+ * request) and, on n8n 1.x, by the credential's `authenticate` (the last guard before a request
+ * leaves).
  */
+import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 
 export const DEFAULT_BASE_URL = 'https://justflow.it/api/v1';
 
@@ -116,6 +118,34 @@ export function findCredentialProblem(credentials: {
 /** The origin (scheme, host, port) the key may be sent to. */
 export function allowedOrigin(baseUrl: unknown): string {
 	return new URL(normalizeBaseUrl(baseUrl)).origin;
+}
+
+/**
+ * The credential's `authenticate` where n8n does not hold the credential to its Allowed Domains
+ * (n8n 1.x): adds the Bearer header, but only after checking that the key matches the environment
+ * and that the request goes to the Base URL's origin, and asks n8n not to carry the header over a
+ * redirect to another origin. The HTTP Request node passes its URL as `uri` (n8n's legacy request
+ * options), the node's transport as `url` with `baseURL`.
+ */
+export async function authenticateOnBaseUrlOnly(
+	credentials: ICredentialDataDecryptedObject,
+	requestOptions: IHttpRequestOptions,
+): Promise<IHttpRequestOptions> {
+	const problem = findCredentialProblem(credentials);
+	if (problem) throw new Error(`${problem.message}. ${problem.fix}`);
+	const legacyUri = (requestOptions as IHttpRequestOptions & { uri?: unknown }).uri;
+	const url = requestOptions.url ?? (typeof legacyUri === 'string' ? legacyUri : undefined);
+	const target = requestOrigin(url, requestOptions.baseURL);
+	if (target !== allowedOrigin(credentials.baseUrl)) {
+		throw new Error(
+			`Refused to send the Just Flow It key to ${target ?? 'an unknown address'}: it is only sent to the credential's Base URL.`,
+		);
+	}
+	return {
+		...requestOptions,
+		headers: { ...requestOptions.headers, Authorization: `Bearer ${String(credentials.apiKey).trim()}` },
+		sendCredentialsOnCrossOriginRedirect: false,
+	};
 }
 
 /**

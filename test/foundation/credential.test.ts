@@ -1,7 +1,7 @@
-import type { ICredentialDataDecryptedObject, ICredentialType, INode, INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INode, INodeParameters } from 'n8n-workflow';
 import { getCredentialAllowedDomains, isDomainAllowed, NodeHelpers, Workflow } from 'n8n-workflow';
 
-import { normalizeBaseUrl } from '../../credentials/credentialSettings';
+import { authenticateOnBaseUrlOnly, normalizeBaseUrl } from '../../credentials/credentialSettings';
 
 import { LIVE_KEY, requestLines, run, TEST_KEY, useFake } from '../support/context';
 
@@ -32,6 +32,11 @@ function resolveCredentialData(stored: INodeParameters): ICredentialDataDecrypte
 	const withDefaults = NodeHelpers.getNodeParameters(credentialType.properties, stored, true, false, null, null) as INodeParameters;
 	const workflow = new Workflow({ nodes: [HTTP_NODE], connections: {}, active: false, nodeTypes: { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as never });
 	return workflow.expression.getComplexParameterValue(HTTP_NODE, withDefaults, 'internal', {}, undefined, undefined, withDefaults) as ICredentialDataDecryptedObject;
+}
+
+/** Request options as n8n 1.x's HTTP Request node passes them (`uri`, no `url`). */
+function legacyRequest(options: Record<string, unknown>): IHttpRequestOptions {
+	return options as unknown as IHttpRequestOptions;
 }
 
 const listDiagrams = { resource: 'diagram', operation: 'getAll', returnAll: false, limit: 1 };
@@ -115,6 +120,42 @@ describe('credential justFlowItApi', () => {
 		expect(isDomainAllowed({ url: `${scheme}://${host}/diagrams`, allowedDomains: allowed })).toBe(true);
 		expect(isDomainAllowed({ url: 'https://evil.example.net/diagrams', allowedDomains: allowed })).toBe(false);
 		expect(isDomainAllowed({ url: `https://${host.replace(/^\[|\]$/g, '')}.evil.example.net/`, allowedDomains: allowed })).toBe(false);
+	});
+
+	describe('on n8n 1.x, which checks Allowed Domains on redirects only: authenticateOnBaseUrlOnly', () => {
+		const credentials = { apiKey: ` ${TEST_KEY} `, environment: 'staging', baseUrl: 'http://127.0.0.1:5678/api/v1' };
+
+		it('keys the HTTP Request node\'s request, whose URL n8n passes as `uri`, on the Base URL', async () => {
+			const options = legacyRequest({ uri: 'http://127.0.0.1:5678/api/v1/diagrams?limit=5', method: 'GET' });
+			const keyed = await authenticateOnBaseUrlOnly(credentials, options);
+			expect(keyed.headers?.Authorization).toBe(`Bearer ${TEST_KEY}`);
+			expect(keyed.sendCredentialsOnCrossOriginRedirect).toBe(false);
+		});
+
+		it('keys the transport\'s request (`url` with `baseURL`) on the Base URL', async () => {
+			const keyed = await authenticateOnBaseUrlOnly(credentials, { url: '/diagrams', baseURL: credentials.baseUrl });
+			expect(keyed.headers?.Authorization).toBe(`Bearer ${TEST_KEY}`);
+		});
+
+		it.each([
+			['another host', { uri: 'http://localhost:5678/api/v1/diagrams' }],
+			['another port', { uri: 'http://127.0.0.1:5679/api/v1/diagrams' }],
+			['user info that hides the host', { uri: 'http://127.0.0.1:5678@evil.example.net/' }],
+			['a protocol-relative URL, which axios takes as absolute', { url: '//evil.example.net/x', baseURL: 'http://127.0.0.1:5678/api/v1' }],
+			['no URL at all', {}],
+		])('refuses %s; the request gets no header', async (_case, options) => {
+			const request = legacyRequest({ ...options, headers: {} });
+			await expect(authenticateOnBaseUrlOnly(credentials, request)).rejects.toThrow(
+				/^Refused to send the Just Flow It key to .*: it is only sent to the credential's Base URL\.$/,
+			);
+			expect(request.headers).toEqual({});
+		});
+
+		it('refuses a key that does not match the environment', async () => {
+			await expect(
+				authenticateOnBaseUrlOnly({ ...credentials, environment: 'production' }, legacyRequest({ uri: 'http://127.0.0.1:5678/api/v1/diagrams' })),
+			).rejects.toThrow(/does not match the credential's environment/);
+		});
 	});
 
 	it('has a credential test that lists one diagram and reads the API error code, not only the status', () => {
