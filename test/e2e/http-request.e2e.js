@@ -130,7 +130,7 @@ function httpRequestSuite(line) {
 
 	if (line !== '2') return;
 
-	test('n8n offers the credential to the HTTP Request node and adds "Custom API Call" to the node', async () => {
+	test('n8n offers the credential to the HTTP Request node, adds "Custom API Call" to the node, and its credential test passes', async () => {
 		const install = await ensureN8nInstalled({ line });
 		const server = await startN8nServer(n8n, install, { logFile: path.join(work, 'n8n-server.log') });
 		try {
@@ -157,6 +157,27 @@ function httpRequestSuite(line) {
 			const node = nodeTypes.find((type) => type.name === 'n8n-nodes-justflowit.justFlowIt');
 			const resource = node.properties.find((p) => p.name === 'resource');
 			expect(resource.options.at(-1)).toEqual({ name: 'Custom API Call', value: '__CUSTOM_API_CALL__' });
+
+			// The credential dialog's Test, with the hidden fields as the editor sends them (their
+			// defaults, the host still an expression): n8n resolves it, and its domain check lets the
+			// test request through to the Base URL.
+			const defaults = Object.fromEntries(ours.properties.map((p) => [p.name, p.default]));
+			expect(defaults.allowedHttpRequestDomains).toBe('domains');
+			fake.reset();
+			const tested = await fetch(`${server.base}/rest/credentials/test`, {
+				method: 'POST',
+				headers: { ...headers, 'content-type': 'application/json' },
+				body: JSON.stringify({
+					credentials: {
+						id: CREDENTIAL.id,
+						name: CREDENTIAL.name,
+						type: 'justFlowItApi',
+						data: { ...defaults, apiKey: TEST_KEY, environment: 'staging', baseUrl: fake.baseUrl },
+					},
+				}),
+			});
+			expect(await tested.json()).toEqual({ data: { status: 'OK', message: 'Connection successful!' } });
+			expect(fake.requests.map((r) => [r.path, r.headers.authorization])).toEqual([['/api/v1/diagrams', `Bearer ${TEST_KEY}`]]);
 		} finally {
 			await server.stop();
 		}
