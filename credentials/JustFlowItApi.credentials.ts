@@ -12,6 +12,7 @@ import type {
 import {
 	BASE_URL_EXPRESSION,
 	BASE_URL_HOST_EXPRESSION,
+	BEARER_HEADER_EXPRESSION,
 	DEFAULT_BASE_URL,
 	authenticateOnBaseUrlOnly,
 } from './credentialSettings';
@@ -97,7 +98,8 @@ export class JustFlowItApi implements ICredentialType {
 			ignoreHttpStatusErrors: true,
 		},
 		rules: [
-			...['missing_api_key', 'invalid_api_key'].map((code) => bodyRule(code, NOT_ACCEPTED)),
+			bodyRule('missing_api_key', NOT_SENT),
+			bodyRule('invalid_api_key', NOT_ACCEPTED),
 			bodyRule('revoked_api_key', 'This secret key was revoked. Create a new key in Just Flow It under Settings → API keys and paste it here.'),
 			bodyRule('expired_api_key', 'This secret key has expired. Create a new key in Just Flow It under Settings → API keys and paste it here.'),
 			bodyRule(
@@ -124,7 +126,7 @@ export class JustFlowItApi implements ICredentialType {
 
 const BEARER_HEADER: IAuthenticateGeneric = {
 	type: 'generic',
-	properties: { headers: { Authorization: '=Bearer {{ String($credentials.apiKey).trim() }}' } },
+	properties: { headers: { Authorization: BEARER_HEADER_EXPRESSION } },
 };
 
 /**
@@ -151,6 +153,9 @@ const BASE_URL_HOST_ONLY: INodeProperties[] = [
 
 const NOT_ACCEPTED =
 	'The secret key was not accepted. Check that it is copied whole (it starts with jfi_sk_live_ or jfi_sk_test_), or create a new key in Just Flow It under Settings → API keys.';
+
+const NOT_SENT =
+	'No key reached Just Flow It. The credential sends its secret key only when the key matches the Environment (Production keys start with jfi_sk_live_, Staging keys with jfi_sk_test_) and the Base URL starts with https:// (http:// only for localhost). Check both, and that the key is pasted whole.';
 
 const WRONG_BASE_URL = `The Base URL did not answer like the Just Flow It API. It must end with /api/v1 (the default is ${DEFAULT_BASE_URL}); leave it at the default unless Just Flow It support gave you another address.`;
 

@@ -17,11 +17,15 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { prepareN8n, selectedLines, installDir, ensureN8nInstalled } = require('./n8n-runner');
-const { startFakeServer, TEST_KEY } = require('../fake/server');
+const { startFakeServer, TEST_KEY, LIVE_KEY } = require('../fake/server');
 const { setUpOwner, startN8nServer } = require('../browser/stack');
+
+/** The declarative header as built (dist/ is built before the tests run). */
+const bearerHeaderExpression = () => require('../../dist/credentials/credentialSettings').BEARER_HEADER_EXPRESSION;
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CREDENTIAL = { id: 'jfiHttpCredential', name: 'Just Flow It (fake API)' };
+const MISMATCHED_CREDENTIAL = { id: 'jfiHttpMismatched', name: 'Just Flow It (live key, staging)' };
 const BEFORE_ALL_TIMEOUT_MS = 45 * 60 * 1000;
 const DEFAULT_LINES = ['2', '1'];
 /** The HTTP Request node's newest version on each line (what the editor adds). */
@@ -29,7 +33,7 @@ const HTTP_REQUEST_VERSION = { 1: 4.3, 2: 4.5 };
 // 4.3 carries credentials over a cross-origin redirect by default; 4.4 and later do not.
 
 /** Manual Trigger → HTTP Request (GET `url`, the Just Flow It credential, full response). */
-function httpRequestWorkflow(id, url, line) {
+function httpRequestWorkflow(id, url, line, credential = CREDENTIAL) {
 	return {
 		id,
 		name: id,
@@ -48,7 +52,7 @@ function httpRequestWorkflow(id, url, line) {
 					nodeCredentialType: 'justFlowItApi',
 					options: { response: { response: { fullResponse: true, responseFormat: 'autodetect' } } },
 				},
-				credentials: { justFlowItApi: { ...CREDENTIAL } },
+				credentials: { justFlowItApi: { ...credential } },
 			},
 		],
 		connections: { Start: { main: [[{ node: 'HTTP Request', type: 'main', index: 0 }]] } },
@@ -76,6 +80,7 @@ function httpRequestSuite(line) {
 		n8n = await prepareN8n({ packageTarball: path.join(work, packed[0].filename), line });
 		await n8n.importCredentials([
 			{ ...CREDENTIAL, type: 'justFlowItApi', data: { apiKey: TEST_KEY, environment: 'staging', baseUrl: fake.baseUrl } },
+			{ ...MISMATCHED_CREDENTIAL, type: 'justFlowItApi', data: { apiKey: LIVE_KEY, environment: 'staging', baseUrl: fake.baseUrl } },
 		]);
 		expect(otherHost(fake)).not.toBe(fake.imageOrigin);
 	}, BEFORE_ALL_TIMEOUT_MS);
@@ -114,18 +119,42 @@ function httpRequestSuite(line) {
 		expect(JSON.stringify(run)).not.toContain(TEST_KEY);
 	});
 
-	test('the API redirecting the HTTP Request node to another origin: the key stays behind', async () => {
+	test('a key that does not match the credential\'s environment is never sent', async () => {
+		await n8n.importWorkflow(httpRequestWorkflow('e2eHttpMismatch', `${fake.baseUrl}/diagrams`, line, MISMATCHED_CREDENTIAL));
+		const run = await n8n.execute('e2eHttpMismatch', { allowError: true });
+		const error = n8n.runError(run);
+		if (line === '2') {
+			// The declarative header carries no key: the API answers missing_api_key.
+			expect(fake.requests.map((r) => [r.path, r.status, r.headers.authorization])).toEqual([['/api/v1/diagrams', 401, 'Bearer']]);
+			expect(error.message).toMatch(/^Authorization failed/);
+		} else {
+			expect(fake.requests).toEqual([]);
+			expect(error.message).toMatch(/^The secret key does not match the credential's environment: Staging keys start with "jfi_sk_test_"/);
+		}
+		expect(JSON.stringify(fake.requests)).not.toContain(LIVE_KEY);
+		expect(JSON.stringify(run)).not.toContain(LIVE_KEY);
+	});
+
+	test('the API redirecting the HTTP Request node to another origin: the key never reaches it', async () => {
 		fake.settings.imageMode = 'redirect';
 		const diagram = fake.seedDiagram({ name: 'Redirected' });
 		await n8n.importWorkflow(
 			httpRequestWorkflow('e2eHttpRedirect', `${fake.baseUrl}/diagrams/${diagram.id}/image?format=png&theme=light`, line),
 		);
 		const run = await n8n.execute('e2eHttpRedirect', { allowError: true });
-		expect(fake.requests[0].headers.authorization).toBe(`Bearer ${TEST_KEY}`);
-		expect(fake.imageHostRequests.length).toBeGreaterThan(0);
-		expect(fake.imageHostRequests.filter((r) => r.headers.authorization)).toEqual([]);
+		expect(fake.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TEST_KEY}`]);
+		if (line === '2') {
+			// n8n 2.x drops the header on a cross-origin redirect (HTTP Request 4.4 and later).
+			expect(fake.imageHostRequests).toHaveLength(1);
+			expect(fake.imageHostRequests[0].headers.authorization).toBeUndefined();
+			expect(n8n.runError(run)).toBeUndefined();
+		} else {
+			// n8n 1.x before 1.123.5x would copy it onto any redirect: with the key, no redirect is
+			// followed, and the node fails with the API's answer.
+			expect(fake.imageHostRequests).toEqual([]);
+			expect(n8n.runError(run).message).toBe('302 - ""');
+		}
 		expect(JSON.stringify(fake.imageHostRequests)).not.toContain(TEST_KEY);
-		expect(n8n.runError(run)).toBeUndefined();
 	});
 
 	if (line !== '2') return;
@@ -146,7 +175,7 @@ function httpRequestSuite(line) {
 			// The HTTP Request node's Credential Type list takes types that have `authenticate`.
 			expect(ours.authenticate).toEqual({
 				type: 'generic',
-				properties: { headers: { Authorization: '=Bearer {{ String($credentials.apiKey).trim() }}' } },
+				properties: { headers: { Authorization: bearerHeaderExpression() } },
 			});
 			const httpRequest = (await (await fetch(`${server.base}/types/nodes.json`, { headers })).json()).find(
 				(type) => type.name === 'n8n-nodes-base.httpRequest' && [].concat(type.version).includes(HTTP_REQUEST_VERSION[line]),

@@ -1,7 +1,12 @@
 import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INode, INodeParameters } from 'n8n-workflow';
 import { getCredentialAllowedDomains, isDomainAllowed, NodeHelpers, Workflow } from 'n8n-workflow';
 
-import { authenticateOnBaseUrlOnly, normalizeBaseUrl } from '../../credentials/credentialSettings';
+import {
+	BEARER_HEADER_EXPRESSION,
+	authenticateOnBaseUrlOnly,
+	findCredentialProblem,
+	normalizeBaseUrl,
+} from '../../credentials/credentialSettings';
 
 import { LIVE_KEY, requestLines, run, TEST_KEY, useFake } from '../support/context';
 
@@ -24,19 +29,27 @@ const HTTP_NODE: INode = {
 	parameters: {},
 };
 
+const NO_NODE_TYPES = { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as never;
+
 /**
  * The credential's data as n8n hands it to a node: defaults filled in (NodeHelpers.getNodeParameters)
  * and expressions resolved with `$self` = that data, as n8n's CredentialsHelper does.
  */
 function resolveCredentialData(stored: INodeParameters): ICredentialDataDecryptedObject {
 	const withDefaults = NodeHelpers.getNodeParameters(credentialType.properties, stored, true, false, null, null) as INodeParameters;
-	const workflow = new Workflow({ nodes: [HTTP_NODE], connections: {}, active: false, nodeTypes: { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as never });
+	const workflow = new Workflow({ nodes: [HTTP_NODE], connections: {}, active: false, nodeTypes: NO_NODE_TYPES });
 	return workflow.expression.getComplexParameterValue(HTTP_NODE, withDefaults, 'internal', {}, undefined, undefined, withDefaults) as ICredentialDataDecryptedObject;
 }
 
 /** Request options as n8n 1.x's HTTP Request node passes them (`uri`, no `url`). */
 function legacyRequest(options: Record<string, unknown>): IHttpRequestOptions {
 	return options as unknown as IHttpRequestOptions;
+}
+
+/** An expression of the declarative `authenticate`, resolved as n8n's CredentialsHelper does. */
+function resolveWithCredentials(expression: string, credentials: ICredentialDataDecryptedObject): unknown {
+	const workflow = new Workflow({ nodes: [HTTP_NODE], connections: {}, active: false, nodeTypes: NO_NODE_TYPES });
+	return workflow.expression.getSimpleParameterValue(HTTP_NODE, expression, 'internal', { $credentials: credentials }, undefined, '');
 }
 
 const listDiagrams = { resource: 'diagram', operation: 'getAll', returnAll: false, limit: 1 };
@@ -80,8 +93,27 @@ describe('credential justFlowItApi', () => {
 		const asSentToEditor = JSON.parse(JSON.stringify(credentialType)) as ICredentialType;
 		expect(asSentToEditor.authenticate).toEqual({
 			type: 'generic',
-			properties: { headers: { Authorization: '=Bearer {{ String($credentials.apiKey).trim() }}' } },
+			properties: { headers: { Authorization: BEARER_HEADER_EXPRESSION } },
 		});
+	});
+
+	it.each([
+		['a test key in Staging, http:// to loopback', { apiKey: ` ${TEST_KEY}\n`, environment: 'staging', baseUrl: 'http://127.0.0.1:5678/api/v1' }],
+		['a live key in Production, the default Base URL', { apiKey: LIVE_KEY, environment: 'production', baseUrl: '' }],
+		['a live key, another https:// Base URL', { apiKey: LIVE_KEY, environment: 'production', baseUrl: 'https://api.example.com/api/v1' }],
+		['http://localhost', { apiKey: TEST_KEY, environment: 'staging', baseUrl: 'http://localhost:8080/api/v1' }],
+		['http://[::1]', { apiKey: TEST_KEY, environment: 'staging', baseUrl: 'http://[::1]:8080/api/v1' }],
+		['a test key in Production', { apiKey: TEST_KEY, environment: 'production', baseUrl: '' }],
+		['a live key in Staging', { apiKey: LIVE_KEY, environment: 'staging', baseUrl: 'http://127.0.0.1:5678/api/v1' }],
+		['no key', { apiKey: '  ', environment: 'production', baseUrl: '' }],
+		['plain http:// to another host', { apiKey: LIVE_KEY, environment: 'production', baseUrl: 'http://api.example.com/api/v1' }],
+		['http:// to a host that starts like loopback', { apiKey: LIVE_KEY, environment: 'production', baseUrl: 'http://127.0.0.1.example.com/' }],
+		['http:// to localhost.<domain>', { apiKey: LIVE_KEY, environment: 'production', baseUrl: 'http://localhost.example.com/' }],
+		['another scheme', { apiKey: LIVE_KEY, environment: 'production', baseUrl: 'ftp://justflow.it/api/v1' }],
+	])('the declarative header carries the key exactly when the node would send it (%s)', (_case, credentials) => {
+		const header = resolveWithCredentials(BEARER_HEADER_EXPRESSION, credentials);
+		const safe = findCredentialProblem(credentials) === undefined;
+		expect(header).toBe(safe ? `Bearer ${credentials.apiKey.trim()}` : 'Bearer ');
 	});
 
 	it('puts the trimmed key on the node\'s own request as a Bearer header', async () => {
@@ -125,16 +157,20 @@ describe('credential justFlowItApi', () => {
 	describe('on n8n 1.x, which checks Allowed Domains on redirects only: authenticateOnBaseUrlOnly', () => {
 		const credentials = { apiKey: ` ${TEST_KEY} `, environment: 'staging', baseUrl: 'http://127.0.0.1:5678/api/v1' };
 
-		it('keys the HTTP Request node\'s request, whose URL n8n passes as `uri`, on the Base URL', async () => {
+		it('keys the HTTP Request node\'s request, whose URL n8n passes as `uri`, on the Base URL, and lets it follow no redirect', async () => {
 			const options = legacyRequest({ uri: 'http://127.0.0.1:5678/api/v1/diagrams?limit=5', method: 'GET' });
 			const keyed = await authenticateOnBaseUrlOnly(credentials, options);
 			expect(keyed.headers?.Authorization).toBe(`Bearer ${TEST_KEY}`);
 			expect(keyed.sendCredentialsOnCrossOriginRedirect).toBe(false);
+			// n8n 1.x before 1.123.5x would copy the header onto a redirect to any host.
+			expect(keyed).toMatchObject({ followRedirect: false, followAllRedirects: false });
 		});
 
 		it('keys the transport\'s request (`url` with `baseURL`) on the Base URL', async () => {
 			const keyed = await authenticateOnBaseUrlOnly(credentials, { url: '/diagrams', baseURL: credentials.baseUrl });
 			expect(keyed.headers?.Authorization).toBe(`Bearer ${TEST_KEY}`);
+			// The transport follows redirects itself (disableFollowRedirect); nothing added here.
+			expect(keyed).not.toHaveProperty('followRedirect');
 		});
 
 		it.each([
