@@ -6,7 +6,7 @@
  * MCP client written here (JSON-RPC over POST; answers as JSON or as SSE `data:` lines) lists the
  * tools and calls one; the fake API on 127.0.0.1 checks what the tool sent.
  *
- * Line 2 only: the MCP Server Trigger's Streamable HTTP transport is a 2.x feature.
+ * Line 2 only, like the agent suite: n8n's AI nodes are tested on the current line.
  */
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
