@@ -1,19 +1,20 @@
+import { assertUrlAllowed } from 'n8n-workflow';
 import type {
-	ICredentialDataDecryptedObject,
+	IAuthenticate,
+	IAuthenticateGeneric,
 	IAuthenticateRuleResponseSuccessBody,
 	ICredentialTestRequest,
 	ICredentialType,
-	IHttpRequestOptions,
 	INodeProperties,
 	Icon,
 } from 'n8n-workflow';
 
 import {
 	BASE_URL_EXPRESSION,
+	BASE_URL_HOST_EXPRESSION,
+	BEARER_HEADER_EXPRESSION,
 	DEFAULT_BASE_URL,
-	allowedOrigin,
-	findCredentialProblem,
-	requestOrigin,
+	authenticateOnBaseUrlOnly,
 } from './credentialSettings';
 
 export class JustFlowItApi implements ICredentialType {
@@ -65,35 +66,20 @@ export class JustFlowItApi implements ICredentialType {
 			description:
 				'Leave the default unless Just Flow It support gave you another address. Must be https:// (http:// only for localhost).',
 		},
+		...BASE_URL_HOST_ONLY,
 	];
 
 	/**
-	 * Adds the Bearer header, but only after checking that the key matches the environment and
-	 * that the request goes to the configured API origin: the key never leaves for another host.
+	 * The Bearer header. On n8n 2.x in n8n's declarative form: n8n sends only that form to the
+	 * editor, so the credential is offered in the HTTP Request node (Predefined Credential Type)
+	 * and n8n adds "Custom API Call" to the node; n8n's domain check, which reads the two fields at
+	 * the end of `properties`, then holds every use to the Base URL's host. n8n 1.x checks those
+	 * fields on redirects only, not on the request itself, so there the credential checks each
+	 * request (authenticateOnBaseUrlOnly). The node's own requests go through its transport either
+	 * way, which asks n8n to authenticate only requests to the Base URL's origin and follows
+	 * redirects itself (shared/transport.ts).
 	 */
-	async authenticate(
-		credentials: ICredentialDataDecryptedObject,
-		requestOptions: IHttpRequestOptions,
-	): Promise<IHttpRequestOptions> {
-		const problem = findCredentialProblem(credentials);
-		if (problem) {
-			throw new Error(`${problem.message}. ${problem.fix}`);
-		}
-		const target = requestOrigin(requestOptions.url, requestOptions.baseURL);
-		if (target !== allowedOrigin(credentials.baseUrl)) {
-			throw new Error(
-				`Refused to send the Just Flow It key to ${target ?? 'an unknown address'}: it is only sent to the credential's Base URL.`,
-			);
-		}
-		return {
-			...requestOptions,
-			headers: {
-				...requestOptions.headers,
-				Authorization: `Bearer ${String(credentials.apiKey).trim()}`,
-			},
-			sendCredentialsOnCrossOriginRedirect: false,
-		};
-	}
+	authenticate: IAuthenticate = n8nChecksAllowedDomains() ? BEARER_HEADER : authenticateOnBaseUrlOnly;
 
 	/**
 	 * Lists one diagram. The request does not throw on 4xx/5xx (ignoreHttpStatusErrors): n8n's
@@ -112,7 +98,8 @@ export class JustFlowItApi implements ICredentialType {
 			ignoreHttpStatusErrors: true,
 		},
 		rules: [
-			...['missing_api_key', 'invalid_api_key'].map((code) => bodyRule(code, NOT_ACCEPTED)),
+			bodyRule('missing_api_key', NOT_SENT),
+			bodyRule('invalid_api_key', NOT_ACCEPTED),
 			bodyRule('revoked_api_key', 'This secret key was revoked. Create a new key in Just Flow It under Settings → API keys and paste it here.'),
 			bodyRule('expired_api_key', 'This secret key has expired. Create a new key in Just Flow It under Settings → API keys and paste it here.'),
 			bodyRule(
@@ -137,8 +124,38 @@ export class JustFlowItApi implements ICredentialType {
 	};
 }
 
+const BEARER_HEADER: IAuthenticateGeneric = {
+	type: 'generic',
+	properties: { headers: { Authorization: BEARER_HEADER_EXPRESSION } },
+};
+
+/**
+ * Whether this n8n refuses a request to a host outside the credential's Allowed Domains before
+ * it leaves: n8n 2.x's HTTP client calls n8n-workflow's `assertUrlAllowed` for the request and
+ * each redirect (verified on 2.41.1). n8n-workflow 1.x has no such export, and n8n 1.x checks
+ * redirects only (verified on 1.123.81: the HTTP Request node sent the key to another host).
+ */
+function n8nChecksAllowedDomains(): boolean {
+	return typeof assertUrlAllowed === 'function';
+}
+
+/**
+ * n8n's "Allowed HTTP Request Domains" for this credential, fixed to the Base URL's host and not
+ * shown: n8n 2.x refuses to use the credential in the HTTP Request and GraphQL nodes for a URL,
+ * or a redirect, on any other host (n8n 1.x for a redirect only). n8n adds the same two fields with "All" as the
+ * default to every credential that does not declare them; declaring them here (hidden) keeps them
+ * fixed. n8n reads them by these names from the credential's data.
+ */
+const BASE_URL_HOST_ONLY: INodeProperties[] = [
+	{ displayName: 'Allowed HTTP Request Domains', name: 'allowedHttpRequestDomains', type: 'hidden', default: 'domains' },
+	{ displayName: 'Allowed Domains', name: 'allowedDomains', type: 'hidden', default: BASE_URL_HOST_EXPRESSION },
+];
+
 const NOT_ACCEPTED =
 	'The secret key was not accepted. Check that it is copied whole (it starts with jfi_sk_live_ or jfi_sk_test_), or create a new key in Just Flow It under Settings → API keys.';
+
+const NOT_SENT =
+	'No key reached Just Flow It. The credential sends its secret key only when the key matches the Environment (Production keys start with jfi_sk_live_, Staging keys with jfi_sk_test_) and the Base URL starts with https:// (http:// only for localhost). Check both, and that the key is pasted whole.';
 
 const WRONG_BASE_URL = `The Base URL did not answer like the Just Flow It API. It must end with /api/v1 (the default is ${DEFAULT_BASE_URL}); leave it at the default unless Just Flow It support gave you another address.`;
 
