@@ -75,9 +75,9 @@ export class JustFlowItApi implements ICredentialType {
 	 * and n8n adds "Custom API Call" to the node; n8n's domain check, which reads the two fields at
 	 * the end of `properties`, then holds every use to the Base URL's host. n8n 1.x checks those
 	 * fields on redirects only, not on the request itself, so there the credential checks each
-	 * request (authenticateOnBaseUrlOnly). The node's own requests go through its transport either
-	 * way, which asks n8n to authenticate only requests to the Base URL's origin and follows
-	 * redirects itself (shared/transport.ts).
+	 * request (authenticateOnBaseUrlOnly). The node's own requests go through its transport on
+	 * every line, which puts the key on with authenticateOnBaseUrlOnly itself (so only on the Base
+	 * URL's origin) and follows redirects itself (shared/transport.ts).
 	 */
 	authenticate: IAuthenticate = n8nChecksAllowedDomains() ? BEARER_HEADER : authenticateOnBaseUrlOnly;
 

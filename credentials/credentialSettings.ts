@@ -1,8 +1,8 @@
 /**
  * Checks on the `justFlowItApi` credential that must hold before the key is sent anywhere.
  * Shared by the node's transport (which reports them as a clear error before it makes any
- * request) and, on n8n 1.x, by the credential's `authenticate` (the last guard before a request
- * leaves).
+ * request, and puts the key on its own requests with `authenticateOnBaseUrlOnly`) and, on n8n
+ * 1.x, by the credential's `authenticate` (the last guard before a request leaves).
  */
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 

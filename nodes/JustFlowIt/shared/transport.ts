@@ -11,8 +11,12 @@ import type {
 	IPollFunctions,
 } from 'n8n-workflow';
 
-import { allowedOrigin, findCredentialProblem, normalizeBaseUrl } from '../../../credentials/credentialSettings';
-import { JustFlowItApi } from '../../../credentials/JustFlowItApi.credentials';
+import {
+	allowedOrigin,
+	authenticateOnBaseUrlOnly,
+	findCredentialProblem,
+	normalizeBaseUrl,
+} from '../../../credentials/credentialSettings';
 import { CREDENTIAL_TYPE, routeOf, scopeFor } from './constants';
 import { asNodeError, headerValue, JustFlowItApiError, MAX_WAIT_SETTING, readApiFailure } from './errors';
 import type { ApiFailure, FailureContext } from './errors';
@@ -381,7 +385,8 @@ async function sendAttempt(session: Session, attempt: Attempt): Promise<IN8nHttp
 			abortSignal: bound.signal,
 		};
 		// n8n's httpRequestWithAuthentication puts the execution's signal over ours (so the
-		// Timeout could not end a trickling body): the credential's own authenticate adds the key.
+		// Timeout could not end a trickling body): the key is added here, by the same check the
+		// credential runs on n8n 1.x (it refuses any origin but the Base URL's).
 		const sent = attempt.withKey ? await withKey(session, options) : options;
 		return (await session.ctx.helpers.httpRequest(sent)) as IN8nHttpFullResponse;
 	} catch (error) {
@@ -398,11 +403,9 @@ function noAnswer(code: string | undefined): NoAnswer {
 	return { statusCode: 0, headers: {}, body: undefined, transportCode: code };
 }
 
-const credentialType = new JustFlowItApi();
-
-/** The attempt with the key, added by the credential (which refuses any origin but the API's). */
+/** The attempt with the key, which `authenticateOnBaseUrlOnly` refuses to put on any origin but the API's. */
 async function withKey(session: Session, options: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-	return await credentialType.authenticate(session.credentials, options);
+	return await authenticateOnBaseUrlOnly(session.credentials, options);
 }
 
 /** The absolute URL a request goes to. */
