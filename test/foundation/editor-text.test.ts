@@ -49,12 +49,16 @@ describe('error texts keep every word in n8n\'s error popup (no "<")', () => {
 	const fake = useFake();
 
 	it('has no "<" in any text literal of the node, its trigger or its credential, except XML checks and a placeholder', () => {
-		// The exceptions are not shown in an error: a startsWith('<') test of XML bodies, and the BPMN
-		// XML field's placeholder (an example of what to type).
+		// The exceptions are not shown in an error: the XML prologue tests of binary.ts (a body's
+		// first "<", and the "<?", "<!--", "<!DOCTYPE" the SVG check steps over), and the BPMN XML
+		// field's placeholder (an example of what to type).
 		expect(literalsWithAngleBracket()).toEqual([
 			'nodes/JustFlowIt/resources/diagram.ts: placeholder: "<?xml version=\\"1.0\\" encoding=\\"UTF-8\\"?><bpmn:definitions …"',
+			'nodes/JustFlowIt/shared/binary.ts: "<!--"',
+			'nodes/JustFlowIt/shared/binary.ts: "<!DOCTYPE"',
 			'nodes/JustFlowIt/shared/binary.ts: "<"',
 			'nodes/JustFlowIt/shared/binary.ts: "<"',
+			'nodes/JustFlowIt/shared/binary.ts: "<?"',
 		]);
 	});
 

@@ -86,7 +86,7 @@ describe('Diagram → Create checks every file before the first import', () => {
 	it('imports nothing when the second of three files is not BPMN', async () => {
 		const result = await run(fake, parameters, { input: files() });
 		expect(fake.requests).toHaveLength(0);
-		expect(result.error?.message).toBe('Item 2: The file in "data" is not a BPMN 2.0 document: it has no BPMN <definitions> root element');
+		expect(result.error?.message).toBe('Item 2: The file in "data" is not a BPMN 2.0 document: it has no BPMN definitions root element');
 	});
 
 	it('with Continue On Fail imports exactly the two good files', async () => {
@@ -95,7 +95,7 @@ describe('Diagram → Create checks every file before the first import', () => {
 		expect(fake.requests.map((request) => JSON.parse(request.body).name)).toEqual(['one.bpmn', 'three.bpmn']);
 		expect(result.items.map((item) => item.json.name ?? item.json.error)).toEqual([
 			'one.bpmn',
-			'The file in "data" is not a BPMN 2.0 document: it has no BPMN <definitions> root element',
+			'The file in "data" is not a BPMN 2.0 document: it has no BPMN definitions root element',
 			'three.bpmn',
 		]);
 	});
@@ -153,7 +153,7 @@ describe('Diagram → Create from files in n8n filesystem binary mode', () => {
 		fake.seedDiagram({ name: 'Good two' });
 		const result = await runChain(fake, exportThenImport);
 		expect(fake.requests.filter((request) => request.method === 'POST')).toHaveLength(0);
-		expect(result.error?.message).toBe('Item 2: The file in "data" is not a BPMN 2.0 document: it has no BPMN <definitions> root element');
+		expect(result.error?.message).toBe('Item 2: The file in "data" is not a BPMN 2.0 document: it has no BPMN definitions root element');
 	});
 });
 

@@ -167,7 +167,9 @@ describe('a 403 names the scope the refused request needs (finding 8)', () => {
 		expect(lines).toEqual(['POST /diagrams/generate', expect.stringMatching(/^GET \/generations\/[0-9a-f-]{36}$/), expect.stringMatching(/^GET \/diagrams\/[0-9a-f-]{36}\/image\?format=png&theme=light$/)]);
 		expect(fake.requests.map((request) => request.status)).toEqual([202, 200, 403]);
 		expect(result.error?.message).toBe('The secret key lacks the "diagrams:read" scope this operation needs');
-		expect(result.error?.description).toMatch(/^Create a key with the "diagrams:read" scope in Just Flow It under Settings → API keys/);
+		// After the accepted POST the description first keeps the ids (issue 18), then says what to do.
+		expect(result.error?.description).toMatch(/^The diagram was generated and saved in Just Flow It \(generation ID [0-9a-f-]{36}, diagram ID [0-9a-f-]{36}\)/);
+		expect(result.error?.description).toMatch(/ Create a key with the "diagrams:read" scope in Just Flow It under Settings → API keys/);
 		expect(result.error?.description).not.toMatch(/"generate"/);
 	});
 

@@ -245,3 +245,18 @@ describe('one request per rendered image', () => {
 		expect(fake.requests.every((request) => request.headers.authorization === `Bearer ${TEST_KEY}`)).toBe(true);
 	});
 });
+
+describe('Custom API Call (the entry n8n 2.x adds to Resource and Operation)', () => {
+	it('picking Custom API Call fails with a pointer to the HTTP Request node and sends nothing', async () => {
+		for (const parameters of [
+			{ resource: '__CUSTOM_API_CALL__' },
+			{ resource: 'diagram', operation: '__CUSTOM_API_CALL__' },
+		]) {
+			fake.clearRequests();
+			const result = await run(fake, parameters);
+			expect(fake.requests).toEqual([]);
+			expect(result.error?.message).toBe("Custom API Call runs in n8n's HTTP Request node, not in this node");
+			expect(result.error?.description).toMatch(/^Add an HTTP Request node, set Authentication to Predefined Credential Type/);
+		}
+	});
+});

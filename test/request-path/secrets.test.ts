@@ -63,10 +63,16 @@ describe.each([
 		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`, `GET /diagrams/${diagram.id}`]);
 		expect(failed.error?.message).toBe('The value of Authorization: Bearer jfi_sk_… was not accepted');
 		expect(failed.error?.description).toContain('Parameter: Authorization: Bearer jfi_sk_….');
-		// n8n 2.41 makes a continue-on-fail item's json { error: message } and keeps the error beside it.
+		// A continue-on-fail item carries the error's fields in its json (shared/routing.ts errorItemJson).
 		expect(kept.items).toHaveLength(1);
-		expect(kept.items[0].json).toEqual({ error: 'The value of Authorization: Bearer jfi_sk_… was not accepted' });
-		expect((kept.items[0].error as { description?: string }).description).toContain('Parameter: Authorization: Bearer jfi_sk_….');
+		expect(kept.items[0].json).toEqual({
+			error: 'The value of Authorization: Bearer jfi_sk_… was not accepted',
+			description: expect.stringContaining('Parameter: Authorization: Bearer jfi_sk_….'),
+			code: 'invalid_parameter',
+			httpCode: 400,
+			param: 'Authorization: Bearer jfi_sk_…',
+			requestId: 'req_00000000000000e7',
+		});
 		expect(leaks(key, everything(failed), everything(kept))).toEqual([]);
 	});
 
@@ -80,7 +86,7 @@ describe.each([
 		fake.injectFailure({ path: `/diagrams/${diagram.id}`, status: 200, body: page });
 		const portal = await run(fake, { resource: 'diagram', operation: 'get', diagramId: byId(String(diagram.id)) }, { credentials, continueOnFail: true });
 		expect(portal.items[0].json.error).toBe('Just Flow It answered with a web page instead of the diagram');
-		expect((portal.items[0].error as { description?: string }).description).toContain('("Bad gateway Authorization: Bearer jfi_sk_…');
+		expect(portal.items[0].json.description).toContain('("Bad gateway Authorization: Bearer jfi_sk_…');
 		expect(fake.requests).toHaveLength(5);
 		expect(leaks(key, everything(gateway), everything(portal))).toEqual([]);
 	});

@@ -56,7 +56,7 @@ describe('Settings → Proxy, Timeout apply to every request of the item (findin
 			requestOptions: { proxy: proxy.url },
 		});
 		expect(result.error).toBeUndefined();
-		expect(result.items[0].json).toMatchObject({ name: 'Proxied', fileName: 'Proxied.png' });
+		expect(result.items[0].json).toMatchObject({ name: 'Proxied', fileName: `Proxied (${String(diagram.id)}).png` });
 		expect(requestLines(fake)).toEqual([
 			`GET /diagrams/${diagram.id}/image?format=png&theme=light`,
 			`GET /diagrams/${diagram.id}`,
@@ -108,7 +108,7 @@ describe('Settings → Proxy, Timeout apply to every request of the item (findin
 				{ credentials: { baseUrl: front.baseUrl } },
 			);
 			expect(result.error).toBeUndefined();
-			expect(result.items[0].json).toMatchObject({ name: 'Self-signed', fileName: 'Self-signed.png' });
+			expect(result.items[0].json).toMatchObject({ name: 'Self-signed', fileName: `Self-signed (${String(diagram.id)}).png` });
 			expect(requestLines(fake)).toEqual([
 				`GET /diagrams/${diagram.id}/image?format=png&theme=light`,
 				`GET /diagrams/${diagram.id}`,

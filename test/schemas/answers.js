@@ -91,6 +91,7 @@ async function collectForAccount(fake, key, answers) {
 	add('generate/create', { prompt: PROMPT, options: { format: 'svg', theme: 'dark' } });
 	add('generate/create', { prompt: PROMPT, downloadImage: false });
 	add('generate/create', { prompt: PROMPT, waitForCompletion: false });
+	add('generate/create', { prompt: PROMPT, simplify: false });
 
 	const run = async ({ operation, parameters, input = [{ json: {} }] }) => {
 		const [resource, op] = operation.split('/');

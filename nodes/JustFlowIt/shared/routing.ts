@@ -144,8 +144,26 @@ function builtRequest(requestData: DeclarativeRestApiSettings.ResultOptions): IH
 	return requestData.options as IHttpRequestOptions;
 }
 
+/**
+ * The value n8n gives the "Custom API Call" entry it adds to Resource and Operation when the
+ * credential's `authenticate` is declarative (n8n 2.x). The node sends only its own operations;
+ * without this check it would send a GET to the bare Base URL.
+ */
+const CUSTOM_API_CALL = '__CUSTOM_API_CALL__';
+
+function refuseCustomApiCall(ctx: IExecutePaginationFunctions): void {
+	const picked = ['resource', 'operation'].some((name) => ctx.getNodeParameter(name, '') === CUSTOM_API_CALL);
+	if (!picked) return;
+	throw new NodeOperationError(ctx.getNode(), 'Custom API Call runs in n8n\'s HTTP Request node, not in this node', {
+		description:
+			'Add an HTTP Request node, set Authentication to Predefined Credential Type and pick Just Flow It API: it sends the key with any request to the Base URL. Nothing was sent.',
+		itemIndex: ctx.getItemIndex(),
+	});
+}
+
 /** The node's default for every operation: send the declared request once, through the transport. */
 export const sendDeclaredRequest: PaginationFunction = pairedWithInput(async function (requestData) {
+	refuseCustomApiCall(this);
 	const response = await sendApiRequest(this, builtRequest(requestData));
 	return await shapeAnswer(this, requestData, response);
 });
