@@ -75,6 +75,11 @@ export interface ApiWording {
 	operation: string;
 	/** Overrides the node setting (list search in the editor waits less). */
 	maxRateLimitWaitSeconds?: number;
+	/**
+	 * A hard end (ms on `systemClock`), e.g. the trigger's poll budget: no attempt, wait or retry
+	 * runs past it, and each attempt's timeout is cut to what is left.
+	 */
+	deadline?: number;
 }
 
 /** Everything one request needs besides its options: the key's gate, the base URL, the bounds. */
@@ -85,6 +90,7 @@ interface Session {
 	apiOrigin: string;
 	signal?: AbortSignal;
 	maxWaitSeconds: number;
+	deadline?: number;
 	context: FailureContext;
 }
 
@@ -129,6 +135,7 @@ async function openSession(
 		apiOrigin: allowedOrigin(credentials.baseUrl),
 		signal: cancelSignalOf(ctx),
 		maxWaitSeconds,
+		deadline: wording?.deadline,
 		context: {
 			resource,
 			operation,
@@ -165,7 +172,8 @@ type NoAnswer = IN8nHttpFullResponse & { statusCode: 0; transportCode?: string }
 async function sendWithPolicy(session: Session, request: IHttpRequestOptions): Promise<IN8nHttpFullResponse> {
 	const { gate, ctx } = session;
 	const startedAt = systemClock.now();
-	const waitBudgetEndsAt = startedAt + session.maxWaitSeconds * 1000;
+	const deadline = session.deadline ?? Infinity;
+	const waitBudgetEndsAt = Math.min(startedAt + session.maxWaitSeconds * 1000, deadline);
 	let backoffs = 0;
 	let earlierAttemptMayHaveArrived = false;
 	for (;;) {
@@ -173,7 +181,7 @@ async function sendWithPolicy(session: Session, request: IHttpRequestOptions): P
 		const ticket = await acquireTurn(session, waitBudgetEndsAt, startedAt);
 		let response: IN8nHttpFullResponse;
 		try {
-			response = await sendToApi(session, request);
+			response = await sendToApi(session, withinDeadline(request, deadline));
 		} catch (error) {
 			gate.release(ticket, undefined);
 			throwIfCancelled(session);
@@ -202,6 +210,11 @@ async function sendWithPolicy(session: Session, request: IHttpRequestOptions): P
 				failure.retryAfterSeconds !== undefined
 					? Math.min(failure.retryAfterSeconds * 1000, MAX_SERVER_RETRY_AFTER_MS)
 					: SERVER_RETRY_DELAYS_MS[backoffs];
+			// No retry that could not get its answer before the caller's deadline.
+			if (systemClock.now() + delay >= deadline) {
+				const waitedSeconds = (systemClock.now() - startedAt) / 1000;
+				throw new JustFlowItApiError(ctx.getNode(), failure, { ...session.context, waitedSeconds }, itemOf(ctx).itemIndex);
+			}
 			backoffs++;
 			earlierAttemptMayHaveArrived = true;
 			await waitCancellably(session, delay);
@@ -210,6 +223,13 @@ async function sendWithPolicy(session: Session, request: IHttpRequestOptions): P
 		const waitedSeconds = (systemClock.now() - startedAt) / 1000;
 		throw new JustFlowItApiError(ctx.getNode(), failure, { ...session.context, waitedSeconds }, itemOf(ctx).itemIndex);
 	}
+}
+
+/** The request with its timeout cut to what is left before the deadline (at least 1 ms). */
+function withinDeadline(request: IHttpRequestOptions, deadline: number): IHttpRequestOptions {
+	if (deadline === Infinity) return request;
+	const left = Math.max(1, Math.floor(deadline - systemClock.now()));
+	return { ...request, timeout: Math.min(request.timeout ?? DEFAULT_TIMEOUT_MS, left) };
 }
 
 function classify(failure: ApiFailure): Outcome {
@@ -243,10 +263,13 @@ async function acquireTurn(session: Session, waitBudgetEndsAt: number, startedAt
 		throwIfCancelled(session);
 		if (!(error instanceof RateGateTimeout)) throw asNodeError(session.ctx.getNode(), error, itemOf(session.ctx).itemIndex);
 		const waited = Math.round((systemClock.now() - startedAt) / 1000);
-		throw new NodeOperationError(session.ctx.getNode(), 'The node ran out of time waiting for a turn under the Just Flow It rate limit', {
+		const outOfTurn = new NodeOperationError(session.ctx.getNode(), 'The node ran out of time waiting for a turn under the Just Flow It rate limit', {
 			description: `Just Flow It allows a limited number of requests per minute for each key, and other requests with the same key used them up. The node waited ${waited} seconds of the ${session.maxWaitSeconds} it may wait (${MAX_WAIT_SETTING}). Raise that setting, or process fewer items per run.`,
 			...itemOf(session.ctx),
 		});
+		// Why it failed, as n8n 2.41's poll scheduler reads it (older n8n ignores it).
+		outOfTurn.failure = { cause: 'rate-limited' };
+		throw outOfTurn;
 	}
 }
 
