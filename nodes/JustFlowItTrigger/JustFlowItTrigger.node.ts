@@ -11,7 +11,7 @@ import { searchFolders } from '../JustFlowIt/shared/listSearch';
 import { triggerFolderLocator } from './descriptions';
 import { MAX_PAGE_SIZE } from '../JustFlowIt/shared/constants';
 import { systemClock } from '../JustFlowIt/shared/rateGate';
-import { RateLimitSeen, withDeclaredCause } from './failure';
+import { rateLimitSeenBy, withDeclaredCause } from './failure';
 import { continueWalk, DEFAULT_MAX_ITEMS_PER_POLL, pollBounds, readFolderFilter, readForTestEvent } from './listing';
 import type { PollBounds } from './listing';
 import {
@@ -115,7 +115,7 @@ export class JustFlowItTrigger implements INodeType {
 		if (this.getMode() === 'manual') return await fetchTestEvent(this, event, folderId, maxItems);
 
 		const bounds = pollBounds(this);
-		const rate = new RateLimitSeen();
+		const rate = rateLimitSeenBy(triggerKey(this));
 		const lease = takePollLease(this, bounds);
 		try {
 			const staticData = this.getWorkflowStaticData('node');
@@ -140,6 +140,11 @@ export class JustFlowItTrigger implements INodeType {
 	}
 }
 
+/** Names one trigger in this n8n process: its workflow and node. */
+function triggerKey(ctx: IPollFunctions): string {
+	return `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().id ?? ctx.getNode().name}`;
+}
+
 /** Added to a poll's deadline before a later poll may take over from it. */
 const LEASE_GRACE_MS = 5_000;
 
@@ -155,7 +160,7 @@ const pollLeases = new Map<string, { holder: object; until: number; startedAt: n
  * the position.
  */
 function takePollLease(ctx: IPollFunctions, bounds: PollBounds): { assertStillHeld(): void; release(): void } {
-	const key = `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().id ?? ctx.getNode().name}`;
+	const key = triggerKey(ctx);
 	const now = systemClock.now();
 	const held = pollLeases.get(key);
 	if (held && held.until > now) {

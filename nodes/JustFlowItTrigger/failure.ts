@@ -16,9 +16,17 @@ export type PollFailure =
 
 type WithFailure = Error & { failure?: unknown };
 
-/** When the key's rate-limit window ends, from the last `RateLimit-*` headers that said it was used up. */
+/**
+ * When the key's rate-limit window ends, from the last `RateLimit-*` headers that said it was used
+ * up (kept across polls of one trigger: a poll that gets no turn at all has no answer of its own).
+ */
 export class RateLimitSeen {
-	resetsAtEpochMs: number | undefined;
+	private resetsAt: number | undefined;
+
+	/** The reset time, while it is still ahead. */
+	get resetsAtEpochMs(): number | undefined {
+		return this.resetsAt !== undefined && this.resetsAt > systemClock.now() ? this.resetsAt : undefined;
+	}
 
 	/** Reads a 2xx answer's headers (RateLimit-* or X-RateLimit-*; Reset as delta seconds). */
 	note(headers: IDataObject | undefined): void {
@@ -26,11 +34,11 @@ export class RateLimitSeen {
 		const reset = Number(headerValue(headers, 'ratelimit-reset') ?? headerValue(headers, 'x-ratelimit-reset'));
 		if (!Number.isFinite(remaining) || !Number.isFinite(reset) || reset < 0) return;
 		if (remaining > 0) {
-			this.resetsAtEpochMs = undefined;
+			this.resetsAt = undefined;
 			return;
 		}
 		// A Reset above a year of seconds is an epoch time, not a delta.
-		this.resetsAtEpochMs = reset > 31_536_000 ? reset * 1000 : systemClock.now() + reset * 1000;
+		this.resetsAt = reset > 31_536_000 ? reset * 1000 : systemClock.now() + reset * 1000;
 	}
 }
 
@@ -62,6 +70,18 @@ function causeOfApiError(error: JustFlowItApiError, rate: RateLimitSeen): PollFa
  * Puts a declared cause on every error a poll throws (keeping one already there, with the
  * rate limit's reset time added when it lacks one), so n8n never has to guess.
  */
+const seenByTrigger = new Map<string, RateLimitSeen>();
+
+/** The rate-limit headers one trigger (workflow and node) saw last in this n8n process. */
+export function rateLimitSeenBy(triggerKey: string): RateLimitSeen {
+	let seen = seenByTrigger.get(triggerKey);
+	if (!seen) {
+		seen = new RateLimitSeen();
+		seenByTrigger.set(triggerKey, seen);
+	}
+	return seen;
+}
+
 export function withDeclaredCause(node: INode, error: unknown, rate: RateLimitSeen): Error {
 	const failed = (error instanceof Error ? error : new NodeOperationError(node, String(error))) as WithFailure;
 	const declared = failed.failure as PollFailure | undefined;

@@ -148,6 +148,8 @@ export async function continueWalk(
 					throw tooSlow;
 				}
 				walk.restart();
+				// The refused request read nothing: it does not count against the poll's pages.
+				page--;
 				continue;
 			}
 			const noTimeLeft = isOutOfTurnOrTime(error) && (hasRateLimitCause(error) || systemClock.now() >= bounds.deadline - 1000);

@@ -287,11 +287,13 @@ class FakeServer {
    * [test helper] The clock that times requests: rate-limit windows, RateLimit-Reset, Retry-After
    * and the Date header all count from it, so they stay true to each other (default Date.now;
    * `reset()` restores it). Tests of hour-long rate-limited walks pass a simulated clock, shared
-   * with the node's (see test/harness/virtual-clock.js). It is read once per request.
+   * with the node's (see test/harness/virtual-clock.js). It is read once per request. While it is
+   * set, the fixed clock never stamps an event before that clock's second.
    * @param {(() => number) | null} now
    */
   useRequestClock(now) {
     this.requestClock = now ?? Date.now;
+    this.clock.follow(now);
   }
 
   /**
@@ -361,6 +363,7 @@ class FakeServer {
    */
   reset({ keepKeys = false } = {}) {
     this.requestClock = Date.now;
+    this.clock.follow(null);
     this.dataSets.clear();
     this.dataSetsById.clear();
     this.clearRequests();
