@@ -62,14 +62,14 @@ export class JustFlowItTrigger implements INodeType {
 					{
 						name: 'New or Updated Diagram',
 						value: 'diagramChanged',
-						description: 'A diagram was created, or its updated time moved (renamed, moved, edited)',
+						description: 'A diagram was created, or changed (renamed, moved, edited)',
 					},
 				],
 				default: 'diagramCreated',
 			},
 			{
 				displayName:
-					'Reads the whole diagram list on every poll (one request per 100 diagrams), since the API cannot sort by update time',
+					'Reads the whole diagram list (one request per 100 diagrams), since the API cannot sort by update time; a large account is read over several polls',
 				name: 'changedNotice',
 				type: 'notice',
 				default: '',
@@ -90,7 +90,7 @@ export class JustFlowItTrigger implements INodeType {
 						default: DEFAULT_MAX_ITEMS_PER_POLL,
 						typeOptions: { minValue: 100 },
 						description:
-							'The poll fails (and tries again next time, missing nothing) rather than read more than this many diagrams or folders. Each 100 cost one request.',
+							'One poll reads at most this many diagrams or folders (each 100 cost one request); the next poll goes on from there, missing nothing',
 					},
 				],
 			},

@@ -1,16 +1,19 @@
 /**
- * The trigger's cursor logic, free of I/O: which listed items are new since the last poll, and
- * where the next poll starts. The node file feeds it pages of the API's newest-first lists.
+ * The trigger's cursor logic, free of I/O: which listed items are new since the last walk, and
+ * where the next one starts. The node file feeds it pages of the API's newest-first lists.
  *
  * The API lists diagrams and folders newest first by `created_at` (ties by id) and offers no
  * other order, no filter and no "changed since". Its timestamps have whole seconds. So:
  * - New items (`diagramCreated`, `folderCreated`): read pages until an item older than the
  *   cursor appears; everything above it that was not seen before is new.
- * - Changed items (`diagramChanged`): read the whole list and compare `updated_at`.
- * The cursor is a time `at` plus the ids (with their time) already handled at or after `at`:
- * an item is new when its time is at or after `at` and differs from what was recorded for its
- * id. This catches items stamped in the same second as the last poll without emitting any
- * change twice.
+ * - Changed items (`diagramChanged`): read the whole list and compare `updated_at` and a
+ *   fingerprint of the item's fields.
+ * The cursor is a time `at` plus the ids (with their record) already handled at or after `at`:
+ * an item is new when its time is at or after `at` and its record differs from what was kept for
+ * its id. This catches items stamped in the same second as the last poll (and a second change
+ * within that second) without emitting any change twice.
+ * A walk may take several polls (a large account, a poll budget, the rate limit): its position
+ * (`WalkPosition`) is kept between them.
  */
 import type { IDataObject } from 'n8n-workflow';
 
