@@ -97,11 +97,13 @@ export function withDeclaredCause(node: INode, error: unknown, rate: RateLimitSe
 	return failed;
 }
 
-/** Whether the error means "no turn or no time left": a poll that has read something stops there. */
-export function isOutOfTurnOrTime(error: unknown): boolean {
-	const failure = (error as WithFailure)?.failure as PollFailure | undefined;
-	if (failure?.cause === 'rate-limited') return true;
-	if (!(error instanceof JustFlowItApiError)) return false;
-	const { status, code } = error.apiFailure;
-	return (status === 429 && code !== 'quota_exceeded') || status === 0;
+/** Whether the error means the key had no turn under the rate limit within the poll's time. */
+export function isRateLimited(error: unknown): boolean {
+	if ((error as WithFailure)?.failure && ((error as WithFailure).failure as PollFailure).cause === 'rate-limited') return true;
+	return error instanceof JustFlowItApiError && error.apiFailure.status === 429 && error.apiFailure.code !== 'quota_exceeded';
+}
+
+/** Whether no HTTP answer came (a timeout, a dropped connection). */
+export function isNoAnswer(error: unknown): boolean {
+	return error instanceof JustFlowItApiError && error.apiFailure.status === 0;
 }

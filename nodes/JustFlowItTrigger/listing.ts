@@ -7,7 +7,7 @@ import { systemClock } from '../JustFlowIt/shared/rateGate';
 import { sendApiRequest } from '../JustFlowIt/shared/transport';
 import { isUuid } from '../JustFlowIt/shared/validation';
 import { FOLDER_URL_REGEX } from './descriptions';
-import { isOutOfTurnOrTime, RateLimitSeen } from './failure';
+import { isNoAnswer, isRateLimited, RateLimitSeen } from './failure';
 import { isDiagramEvent } from './poll';
 import type { PollWalk, TriggerEvent } from './poll';
 
@@ -152,19 +152,15 @@ export async function continueWalk(
 				page--;
 				continue;
 			}
-			const noTimeLeft = isOutOfTurnOrTime(error) && (hasRateLimitCause(error) || systemClock.now() >= bounds.deadline - 1000);
+			// No turn under the rate limit, or no answer before the deadline: a poll that has read
+			// something stops here and keeps it; one that has not fails, saying why.
+			const noTimeLeft = isRateLimited(error) || (isNoAnswer(error) && systemClock.now() >= bounds.deadline - 1000);
 			if (page > 0 && noTimeLeft) return 'outOfTime';
 			throw asNodeError(ctx.getNode(), error);
 		}
 		walk.noteServerTime(read.serverTime);
 		if (!walk.addPage(read.items, read.next)) return 'done';
 	}
-}
-
-function hasRateLimitCause(error: unknown): boolean {
-	const failure = (error as { failure?: { cause?: unknown } }).failure;
-	if (failure?.cause === 'rate-limited') return true;
-	return error instanceof JustFlowItApiError && error.apiFailure.status === 429;
 }
 
 /**
@@ -185,7 +181,7 @@ export async function readForTestEvent(
 		try {
 			read = await readPage(ctx, event, cursor, bounds.deadline, rate);
 		} catch (error) {
-			if (page > 0 && isOutOfTurnOrTime(error)) return;
+			if (page > 0 && (isRateLimited(error) || isNoAnswer(error))) return;
 			throw asNodeError(ctx.getNode(), error);
 		}
 		if (!onPage(read.items) || !read.next) return;

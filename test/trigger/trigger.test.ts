@@ -257,6 +257,17 @@ describe('New or Updated Diagram', () => {
 		expect((await pollOk(params, second.state)).ids).toBeNull();
 	});
 
+	it('a position stored by version 1 of the state (bare stamps, no fingerprints) is read on: nothing is emitted again, later changes are', async () => {
+		const seeded = fake.seedDiagrams(3);
+		const newest = seeded[2];
+		const stored = { trigger: { version: 1, event: 'diagramChanged', cursor: { at: newest.updated_at, seen: { [newest.id as string]: newest.updated_at } } } };
+		const next = await pollOk(params, stored);
+		expect(next.ids).toBeNull();
+		expect(next.state.trigger).toMatchObject({ version: 2, cursor: { at: newest.updated_at } });
+		const changed = fake.changeDiagram(seeded[0].id as string, { name: 'Renamed' });
+		expect((await pollOk(params, next.state)).ids).toEqual([changed.id]);
+	});
+
 	it('with a folder: a diagram moved into the folder counts, changes outside it do not', async () => {
 		const folder = fake.seedFolder({ name: 'Approved' });
 		const seeded = fake.seedDiagrams(3);
