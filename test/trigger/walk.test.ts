@@ -19,6 +19,7 @@ interface TriggerFake extends FakeServer {
 	changeDiagram(id: string, patch: IDataObject, options?: { key?: string }): IDataObject;
 	holdClock(on?: boolean): void;
 	useRequestClock(now: (() => number) | null): void;
+	inspect(key?: string): { diagrams: IDataObject[] };
 }
 
 interface PollResult {
@@ -237,23 +238,26 @@ describe('bounded polls', () => {
 		expect(walkOf(third)).toBeUndefined();
 	});
 
-	it('a poll stuck past its bound no longer blocks the next one: the next poll runs, and the stuck one emits nothing and moves nothing when it returns', async () => {
+	it('a poll stuck past its bound no longer blocks the next one: the next poll runs, and the stuck one, when its answer finally comes, emits nothing and moves nothing', async () => {
 		const clock = startClock();
 		const key = freshKey();
 		fake.seedDiagrams(3, { key } as IDataObject);
 		const seeded = await poll(key, { event: 'diagramCreated' });
 		const created = fake.seedDiagram({ key, name: 'New' } as IDataObject);
-		fake.injectFailure({ method: 'GET', path: '/diagrams', action: 'hang' });
-		// Stuck: its request hangs (for at most its 2 s budget in real time).
+		// The stuck poll's list request is answered (with the same page) only after 1 s.
+		const page = { object: 'list', data: fake.inspect(key).diagrams, has_more: false, next_cursor: null };
+		fake.injectFailure({ method: 'GET', path: '/diagrams', status: 200, body: page, delayMs: 1_000 });
 		const stuck = poll(key, { event: 'diagramCreated' }, seeded.staticData, 2_000);
 		await new Promise((resolve) => setTimeout(resolve, 200));
+		// Meanwhile, the next poll's time comes, past the stuck one's 2 s bound.
 		clock.advance(60_000);
 		const next = await poll(key, { event: 'diagramCreated' }, seeded.staticData, 2_000);
 		expect(next.error).toBeUndefined();
 		expect(next.items?.map((item) => item.json)).toEqual([created]);
 		const late = await stuck;
 		expect(late.items).toBeUndefined();
-		expect(late.error?.failure).toMatchObject({ cause: 'temporarily-unavailable' });
+		expect(late.error?.message).toBe('This poll ran past its time and a later poll took over');
+		expect(late.error?.failure).toEqual({ cause: 'temporarily-unavailable' });
 		expect(late.staticData).toEqual(seeded.staticData);
 	}, 20_000);
 
