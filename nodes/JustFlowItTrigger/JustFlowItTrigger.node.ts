@@ -7,10 +7,10 @@ import type {
 	IPollFunctions,
 } from 'n8n-workflow';
 
-import { searchFolders } from '../JustFlowIt/shared/listSearch';
-import { triggerFolderLocator } from './descriptions';
 import { MAX_PAGE_SIZE } from '../JustFlowIt/shared/constants';
+import { searchFolders } from '../JustFlowIt/shared/listSearch';
 import { systemClock } from '../JustFlowIt/shared/rateGate';
+import { triggerFolderLocator } from './descriptions';
 import { rateLimitSeenBy, withDeclaredCause } from './failure';
 import { continueWalk, DEFAULT_MAX_ITEMS_PER_POLL, pollBounds, readFolderFilter, readForTestEvent } from './listing';
 import type { PollBounds } from './listing';

@@ -45,14 +45,11 @@ export const FIXED_POLL_BUDGET_MS = 36_000;
 /** Kept back from the budget for what follows the last request (building the items). */
 const BUDGET_RESERVE_MS = 500;
 
-/** Restarts after an expired cursor within one walk before the trigger says why it cannot finish. */
-const MAX_RESTARTS = 3;
+/** Restarts in a row (expired cursors with no progress between them) after which n8n's log says so. */
+const WARN_AFTER_RESTARTS = 3;
 
 /** How long one poll may take and when it must end, on the clock the transport waits with. */
 export interface PollBounds {
-	budgetMs: number;
-	/** Whether n8n gave the budget (getPollBudgetMs, n8n 2.41) or it is FIXED_POLL_BUDGET_MS. */
-	fromN8n: boolean;
 	startedAt: number;
 	deadline: number;
 }
@@ -61,10 +58,9 @@ export interface PollBounds {
 export function pollBounds(ctx: IPollFunctions): PollBounds {
 	const getBudget = (ctx as { getPollBudgetMs?: unknown }).getPollBudgetMs;
 	const given = typeof getBudget === 'function' ? Number(getBudget.call(ctx)) : NaN;
-	const fromN8n = Number.isFinite(given) && given > 0;
-	const budgetMs = fromN8n ? given : FIXED_POLL_BUDGET_MS;
+	const budgetMs = Number.isFinite(given) && given > 0 ? given : FIXED_POLL_BUDGET_MS;
 	const startedAt = systemClock.now();
-	return { budgetMs, fromN8n, startedAt, deadline: startedAt + Math.max(1, budgetMs - Math.min(BUDGET_RESERVE_MS, budgetMs / 10)) };
+	return { startedAt, deadline: startedAt + Math.max(1, budgetMs - Math.min(BUDGET_RESERVE_MS, budgetMs / 10)) };
 }
 
 /** One page of the event's list: its items, the API's cursor to the next one, the API's clock. */
@@ -120,8 +116,9 @@ export type WalkStop = 'done' | 'outOfTime' | 'readCap';
 /**
  * Continues `walk` page by page until it is done, the poll's time is up (the next page would not
  * fit, or no turn or answer came in time after at least one page), or `maxPages` were read.
- * An expired API cursor restarts the walk from the top (what was read is passed over). Throws
- * when the poll could not read a single page.
+ * An expired API cursor restarts the walk from the top (what was read is passed over; the
+ * position moves on with the new cursors, so a walk still finishes when cursors outlive the time
+ * between two polls). Throws when the poll could not read a single page.
  */
 export async function continueWalk(
 	ctx: IPollFunctions,
@@ -140,12 +137,10 @@ export async function continueWalk(
 			read = await readPage(ctx, walk.event, walk.nextCursor, bounds.deadline, rate);
 		} catch (error) {
 			if (isExpiredCursor(error) && walk.nextCursor !== undefined) {
-				if (walk.restarts >= MAX_RESTARTS) {
-					const tooSlow = new NodeOperationError(ctx.getNode(), `The ${plural} list cannot be read to its end: its cursors expire between polls`, {
-						description: `The walk over the ${plural} restarted ${walk.restarts} times because the API's page cursor had expired by the next poll. Poll more often (the trigger's Poll Times), or raise "Max Items to Read per Poll" so a walk needs fewer polls.`,
-					});
-					tooSlow.failure = { cause: 'configuration-invalid' };
-					throw tooSlow;
+				if (walk.restarts >= WARN_AFTER_RESTARTS) {
+					ctx.logger.warn(
+						`Just Flow It Trigger: the ${plural} list's cursor expired between polls ${walk.restarts + 1} times in a row; each poll re-reads what it had read. Poll more often, or raise "Max Items to Read per Poll" so a walk needs fewer polls.`,
+					);
 				}
 				walk.restart();
 				// The refused request read nothing: it does not count against the poll's pages.

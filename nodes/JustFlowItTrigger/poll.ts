@@ -53,7 +53,7 @@ export interface WalkPosition {
 	maxStamp: string | null;
 	/** Items read so far that may stay above the next cursor: id → record. */
 	kept: Record<string, string>;
-	/** Pages read in this walk, and restarts after an expired cursor. */
+	/** Pages read in this walk, and restarts after an expired cursor since it last got further. */
 	pages: number;
 	restarts: number;
 }
@@ -320,7 +320,9 @@ export class PollWalk {
 		if (!below) return false;
 		const order = createdAt ? compareStamps(createdAt, below.createdAt) : 0;
 		if (order > 0 || (order === 0 && below.ids.includes(id))) return true;
+		// Past where the walk had got to: it is making progress again.
 		this.position.resumeBelow = null;
+		this.position.restarts = 0;
 		return false;
 	}
 
