@@ -64,7 +64,7 @@ export function pollBounds(ctx: IPollFunctions): PollBounds {
 }
 
 /** One page of the event's list: its items, the API's cursor to the next one, the API's clock. */
-interface ListPage {
+interface TriggerListPage {
 	items: IDataObject[];
 	next: string | null;
 	serverTime: string | undefined;
@@ -80,7 +80,7 @@ async function readPage(
 	cursor: string | undefined,
 	deadline: number,
 	rate: RateLimitSeen,
-): Promise<ListPage> {
+): Promise<TriggerListPage> {
 	const diagrams = isDiagramEvent(event);
 	const left = Math.max(0, deadline - systemClock.now());
 	const response = await sendApiRequest(
@@ -132,7 +132,7 @@ export async function continueWalk(
 		if (page >= maxPages) return 'readCap';
 		const now = systemClock.now();
 		if (page > 0 && now + (now - bounds.startedAt) / page > bounds.deadline) return 'outOfTime';
-		let read: ListPage;
+		let read: TriggerListPage;
 		try {
 			read = await readPage(ctx, walk.event, walk.nextCursor, bounds.deadline, rate);
 		} catch (error) {
@@ -172,7 +172,7 @@ export async function readForTestEvent(
 	const rate = new RateLimitSeen();
 	let cursor: string | undefined;
 	for (let page = 0; page < Math.ceil(maxItems / MAX_PAGE_SIZE); page++) {
-		let read: ListPage;
+		let read: TriggerListPage;
 		try {
 			read = await readPage(ctx, event, cursor, bounds.deadline, rate);
 		} catch (error) {
