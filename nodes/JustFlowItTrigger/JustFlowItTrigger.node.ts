@@ -7,9 +7,13 @@ import type {
 	IPollFunctions,
 } from 'n8n-workflow';
 
+import { MAX_PAGE_SIZE } from '../JustFlowIt/shared/constants';
 import { searchFolders } from '../JustFlowIt/shared/listSearch';
+import { systemClock } from '../JustFlowIt/shared/rateGate';
 import { triggerFolderLocator } from './descriptions';
-import { DEFAULT_MAX_ITEMS_PER_POLL, readFolderFilter, readPages } from './listing';
+import { rateLimitSeenBy, withDeclaredCause } from './failure';
+import { continueWalk, DEFAULT_MAX_ITEMS_PER_POLL, pollBounds, readFolderFilter, readForTestEvent } from './listing';
+import type { PollBounds } from './listing';
 import {
 	inFolder,
 	isDiagramEvent,
@@ -70,7 +74,7 @@ export class JustFlowItTrigger implements INodeType {
 					{
 						name: 'New or Updated Diagram',
 						value: 'diagramChanged',
-						description: 'A diagram was created, or its updated time moved (renamed, moved, edited)',
+						description: 'A diagram was created, or changed (renamed, moved, edited)',
 					},
 				],
 				default: 'diagramCreated',
@@ -81,7 +85,7 @@ export class JustFlowItTrigger implements INodeType {
 			},
 			{
 				displayName:
-					'Reads the whole diagram list on every poll (one request per 100 diagrams), since the API cannot sort by update time',
+					'Reads the whole diagram list (one request per 100 diagrams), since the API cannot sort by update time; a large account is read over several polls',
 				name: 'changedNotice',
 				type: 'notice',
 				default: '',
@@ -102,7 +106,7 @@ export class JustFlowItTrigger implements INodeType {
 						default: DEFAULT_MAX_ITEMS_PER_POLL,
 						typeOptions: { minValue: 100 },
 						description:
-							'The poll fails (and tries again next time, missing nothing) rather than read more than this many diagrams or folders. Each 100 cost one request.',
+							'One poll reads at most this many diagrams or folders (each 100 cost one request); the next poll goes on from there, missing nothing',
 					},
 				],
 			},
@@ -126,35 +130,78 @@ export class JustFlowItTrigger implements INodeType {
 
 		if (this.getMode() === 'manual') return await fetchTestEvent(this, event, folderId, maxItems);
 
-		// n8n starts a poll on schedule even when the last one is still reading (a long walk, rate
-		// limit waits). Both would start from the same cursor and emit the same items: the later one
-		// steps aside, and the next poll after the running one picks up whatever it did not see.
-		const pollKey = `${this.getWorkflow().id ?? ''}\u0000${this.getNode().id ?? this.getNode().name}`;
-		if (pollsInFlight.has(pollKey)) return null;
-		pollsInFlight.add(pollKey);
+		const bounds = pollBounds(this);
+		const rate = rateLimitSeenBy(triggerKey(this));
+		const lease = takePollLease(this, bounds);
 		try {
 			const staticData = this.getWorkflowStaticData('node');
-			const previous = readState(staticData, event);
-			let walk: PollWalk | undefined;
-			await readPages(this, event, maxItems, (items, serverTime) => {
-				walk ??= new PollWalk(event, previous?.cursor, serverTime);
-				return walk.addPage(items);
-			});
-			walk ??= new PollWalk(event, previous?.cursor);
-			const { items, cursor } = walk.finish();
-			// Only now, after every page was read, does the cursor move.
-			writeState(staticData, { version: 1, event, cursor });
-			const matching = items.filter((item) => inFolder(item, folderId));
+			const state = readState(staticData, event);
+			const previous = state?.cursor ?? undefined;
+			const walk = new PollWalk(event, previous, state?.walk);
+			const stop = await continueWalk(this, walk, bounds, Math.ceil(maxItems / MAX_PAGE_SIZE), rate);
+			const found = walk.takeFresh();
+			lease.assertStillHeld();
+			// The walk's position moves only here, after its pages were read: a poll that fails
+			// leaves it where it was, and the next poll reads those pages again.
+			if (stop === 'done') writeState(staticData, { version: 2, event, cursor: walk.finish() });
+			else writeState(staticData, { version: 2, event, cursor: previous ?? null, walk: walk.walkPosition });
+			const matching = found.filter((item) => inFolder(item, folderId));
 			if (matching.length === 0) return null;
 			return [this.helpers.returnJsonArray(matching)];
+		} catch (error) {
+			throw withDeclaredCause(this.getNode(), error, rate);
 		} finally {
-			pollsInFlight.delete(pollKey);
+			lease.release();
 		}
 	}
 }
 
-/** Polls under way in this n8n process, by workflow and node. */
-const pollsInFlight = new Set<string>();
+/** Names one trigger in this n8n process: its workflow and node. */
+function triggerKey(ctx: IPollFunctions): string {
+	return `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().id ?? ctx.getNode().name}`;
+}
+
+/** Added to a poll's deadline before a later poll may take over from it. */
+const LEASE_GRACE_MS = 5_000;
+
+/** Polls under way in this n8n process, by workflow and node, and when each must have ended. */
+const pollLeases = new Map<string, { holder: object; until: number; startedAt: number }>();
+
+/**
+ * n8n may start a poll while the last one is still reading (n8n 1.x starts one on schedule
+ * whatever happens; n8n 2.41 abandons a poll past its timeout, which keeps running). Both would
+ * start from the same position and emit the same items. A poll holds a lease until its deadline
+ * (plus a grace): a poll that finds the lease held fails, saying so (never in silence); one that
+ * finds it expired takes it over, and the old poll, when it returns, neither emits nor moves
+ * the position.
+ */
+function takePollLease(ctx: IPollFunctions, bounds: PollBounds): { assertStillHeld(): void; release(): void } {
+	const key = triggerKey(ctx);
+	const now = systemClock.now();
+	const held = pollLeases.get(key);
+	if (held && held.until > now) {
+		const error = new NodeOperationError(ctx.getNode(), 'The previous poll of this trigger is still running: this poll was skipped', {
+			description: `The poll that started ${Math.round((now - held.startedAt) / 1000)} s ago stops within ${Math.ceil((held.until - now) / 1000)} s. Nothing is lost: the next poll continues from where it stops. If this happens often, poll less often.`,
+		});
+		error.failure = { cause: 'temporarily-unavailable', retryAfterMs: held.until - now };
+		throw error;
+	}
+	const holder = {};
+	pollLeases.set(key, { holder, until: bounds.deadline + LEASE_GRACE_MS, startedAt: now });
+	return {
+		assertStillHeld() {
+			if (pollLeases.get(key)?.holder === holder) return;
+			const error = new NodeOperationError(ctx.getNode(), 'This poll ran past its time and a later poll took over', {
+				description: 'Nothing from this poll was emitted and the position was left to the later poll, so nothing is emitted twice.',
+			});
+			error.failure = { cause: 'temporarily-unavailable' };
+			throw error;
+		},
+		release() {
+			if (pollLeases.get(key)?.holder === holder) pollLeases.delete(key);
+		},
+	};
+}
 
 /**
  * "Fetch Test Event": the newest matching item, as a real poll would emit it, without reading or
@@ -167,7 +214,7 @@ async function fetchTestEvent(
 	maxItems: number,
 ): Promise<INodeExecutionData[][] | null> {
 	let found: IDataObject | undefined;
-	await readPages(ctx, event, maxItems, (items) => {
+	await readForTestEvent(ctx, event, maxItems, (items) => {
 		const candidate = newestItem(
 			event,
 			[...(found ? [found] : []), ...items.filter((item) => inFolder(item, folderId))],

@@ -2,18 +2,19 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 
 import { API_PATHS, MAX_PAGE_SIZE } from '../JustFlowIt/shared/constants';
-import { bodyToObject, headerValue, withoutAngleBrackets } from '../JustFlowIt/shared/errors';
+import { asNodeError, headerValue, JustFlowItApiError, withoutAngleBrackets } from '../JustFlowIt/shared/errors';
+import { systemClock } from '../JustFlowIt/shared/rateGate';
+import { ListWalk, readListPage } from '../JustFlowIt/shared/lists';
+import type { ListDescription, ListPage } from '../JustFlowIt/shared/lists';
 import { sendApiRequest } from '../JustFlowIt/shared/transport';
 import { isUuid } from '../JustFlowIt/shared/validation';
 import { FOLDER_URL_REGEX } from './descriptions';
+import { isNoAnswer, isRateLimited, RateLimitSeen } from './failure';
 import { isDiagramEvent } from './poll';
-import type { TriggerEvent } from './poll';
+import type { PollWalk, TriggerEvent } from './poll';
 
-/** Default of the option "Max Items to Read per Poll": 100 requests. */
+/** Default of the option "Max Items to Read per Poll": 100 requests; the rest waits for the next poll. */
 export const DEFAULT_MAX_ITEMS_PER_POLL = 10_000;
-
-/** Stop before this share of n8n's poll budget is used (the next page must still fit). */
-const BUDGET_SHARE = 0.8;
 
 /** The folder filter's id (from any mode of the locator, a pasted link included), or undefined. */
 export function readFolderFilter(ctx: IPollFunctions): string | undefined {
@@ -37,77 +38,159 @@ export function readFolderFilter(ctx: IPollFunctions): string | undefined {
 	return value.toLowerCase();
 }
 
-/** n8n's time budget for one poll in milliseconds (n8n 2.41 and later), if it has one. */
-function pollBudgetMs(ctx: IPollFunctions): number | undefined {
+/**
+ * The bound of one poll where n8n gives none (n8n 1.x): the budget n8n 2.41's durable scheduler
+ * gives by default (45 s poll timeout less its 9 s margin).
+ */
+export const FIXED_POLL_BUDGET_MS = 36_000;
+
+/** Kept back from the budget for what follows the last request (building the items). */
+const BUDGET_RESERVE_MS = 500;
+
+/** Restarts in a row (expired cursors with no progress between them) after which n8n's log says so. */
+const WARN_AFTER_RESTARTS = 3;
+
+/** How long one poll may take and when it must end, on the clock the transport waits with. */
+export interface PollBounds {
+	startedAt: number;
+	deadline: number;
+}
+
+/** n8n's time budget for this poll (n8n 2.41 and later), else FIXED_POLL_BUDGET_MS. */
+export function pollBounds(ctx: IPollFunctions): PollBounds {
 	const getBudget = (ctx as { getPollBudgetMs?: unknown }).getPollBudgetMs;
-	if (typeof getBudget !== 'function') return undefined;
-	const budget = Number(getBudget.call(ctx));
-	return Number.isFinite(budget) && budget > 0 ? budget : undefined;
+	const given = typeof getBudget === 'function' ? Number(getBudget.call(ctx)) : NaN;
+	const budgetMs = Number.isFinite(given) && given > 0 ? given : FIXED_POLL_BUDGET_MS;
+	const startedAt = systemClock.now();
+	return { startedAt, deadline: startedAt + Math.max(1, budgetMs - Math.min(BUDGET_RESERVE_MS, budgetMs / 10)) };
+}
+
+/** One page of the event's list: its items, the API's cursor to the next one, the API's clock. */
+interface TriggerListPage {
+	items: IDataObject[];
+	next: string | null;
+	serverTime: string | undefined;
 }
 
 /**
- * Reads the event's list page by page (100 per request), newest first, handing each page and the
- * API's clock (`Date` header of the first answer) to `onPage`, until `onPage` returns false or
- * the list ends. Never reads more than `maxItems`, and stops before n8n's poll budget runs out:
- * in both cases a poll fails (so the cursor stays where it was and nothing is skipped), while a
- * manual test run just keeps what it read.
+ * Reads one page (100 items) of the event's list, within the poll's bounds: the request's
+ * timeout, its waits for a turn under the rate limit and its retries all end by `deadline`.
  */
-export async function readPages(
+async function readPage(
+	ctx: IPollFunctions,
+	event: TriggerEvent,
+	cursor: string | undefined,
+	deadline: number,
+	rate: RateLimitSeen,
+): Promise<TriggerListPage> {
+	const diagrams = isDiagramEvent(event);
+	const left = Math.max(0, deadline - systemClock.now());
+	const response = await sendApiRequest(
+		ctx,
+		{
+			method: 'GET',
+			url: diagrams ? API_PATHS.diagrams : API_PATHS.folders,
+			qs: { limit: MAX_PAGE_SIZE, ...(cursor ? { cursor } : {}) },
+			timeout: Math.max(1, Math.floor(left)),
+		},
+		{ resource: diagrams ? 'diagram' : 'folder', operation: 'getAll', maxRateLimitWaitSeconds: Math.floor(left / 1000), deadline },
+	);
+	rate.note(response.headers as IDataObject);
+	let page: ListPage;
+	try {
+		page = readListPage(response, listOf(ctx, event));
+	} catch (caught) {
+		// Not a list (a web page, a wrong Base URL): a user has to fix it; the position stays.
+		const error = asNodeError(ctx.getNode(), caught);
+		error.failure = { cause: 'configuration-invalid' };
+		throw error;
+	}
+	return { items: page.items, next: page.nextCursor ?? null, serverTime: headerValue(response.headers, 'date') };
+}
+
+/** The event's list, as the shared list reader words its errors. */
+function listOf(ctx: IPollFunctions, event: TriggerEvent): ListDescription {
+	return { node: ctx.getNode(), plural: isDiagramEvent(event) ? 'diagrams' : 'folders' };
+}
+
+function isExpiredCursor(error: unknown): boolean {
+	return error instanceof JustFlowItApiError && error.apiFailure.status === 400 && error.apiFailure.code === 'invalid_cursor';
+}
+
+/** Why a poll's share of a walk ended. */
+export type WalkStop = 'done' | 'outOfTime' | 'readCap';
+
+/**
+ * Continues `walk` page by page until it is done, the poll's time is up (the next page would not
+ * fit, or no turn or answer came in time after at least one page), or `maxPages` were read.
+ * An expired API cursor restarts the walk from the top (what was read is passed over; the
+ * position moves on with the new cursors, so a walk still finishes when cursors outlive the time
+ * between two polls). Throws when the poll could not read a single page.
+ */
+export async function continueWalk(
+	ctx: IPollFunctions,
+	walk: PollWalk,
+	bounds: PollBounds,
+	maxPages: number,
+	rate: RateLimitSeen,
+): Promise<WalkStop> {
+	const plural = isDiagramEvent(walk.event) ? 'diagrams' : 'folders';
+	// Stops a list that cannot end (a cursor again, more after an empty page, nothing new).
+	let guard = new ListWalk(listOf(ctx, walk.event));
+	for (let page = 0; ; page++) {
+		if (page >= maxPages) return 'readCap';
+		const now = systemClock.now();
+		if (page > 0 && now + (now - bounds.startedAt) / page > bounds.deadline) return 'outOfTime';
+		let read: TriggerListPage;
+		try {
+			read = await readPage(ctx, walk.event, walk.nextCursor, bounds.deadline, rate);
+		} catch (error) {
+			if (isExpiredCursor(error) && walk.nextCursor !== undefined) {
+				if (walk.restarts >= WARN_AFTER_RESTARTS) {
+					ctx.logger.warn(
+						`Just Flow It Trigger: the ${plural} list's cursor expired between polls ${walk.restarts + 1} times in a row; each poll re-reads what it had read. Poll more often, or raise "Max Items to Read per Poll" so a walk needs fewer polls.`,
+					);
+				}
+				walk.restart();
+				guard = new ListWalk(listOf(ctx, walk.event));
+				// The refused request read nothing: it does not count against the poll's pages.
+				page--;
+				continue;
+			}
+			// No turn under the rate limit, or no answer before the deadline: a poll that has read
+			// something stops here and keeps it; one that has not fails, saying why.
+			const noTimeLeft = isRateLimited(error) || (isNoAnswer(error) && systemClock.now() >= bounds.deadline - 1000);
+			if (page > 0 && noTimeLeft) return 'outOfTime';
+			throw asNodeError(ctx.getNode(), error);
+		}
+		walk.noteServerTime(read.serverTime);
+		guard.accept({ items: read.items, nextCursor: read.next ?? undefined }, walk.nextCursor);
+		if (!walk.addPage(read.items, read.next)) return 'done';
+	}
+}
+
+/**
+ * "Fetch Test Event": reads the event's list from the top, handing each page to `onPage` until it
+ * returns false, the list ends, `maxItems` were read or the bounds are reached (it keeps what it read).
+ */
+export async function readForTestEvent(
 	ctx: IPollFunctions,
 	event: TriggerEvent,
 	maxItems: number,
-	onPage: (items: IDataObject[], serverTime: string | undefined) => boolean,
+	onPage: (items: IDataObject[]) => boolean,
 ): Promise<void> {
-	const diagrams = isDiagramEvent(event);
-	const plural = diagrams ? 'diagrams' : 'folders';
-	const resource = diagrams ? 'diagram' : 'folder';
-	const manual = ctx.getMode() === 'manual';
-	const maxPages = Math.ceil(maxItems / MAX_PAGE_SIZE);
-	const budget = pollBudgetMs(ctx);
-	const started = Date.now();
+	const bounds = pollBounds(ctx);
+	const rate = new RateLimitSeen();
 	let cursor: string | undefined;
-	let serverTime: string | undefined;
-	for (let page = 0; ; page++) {
-		if (page >= maxPages) {
-			if (manual) return;
-			const error = new NodeOperationError(ctx.getNode(), `More than ${maxItems} ${plural} to read in one poll`, {
-				description: `Nothing was emitted and the trigger's position is unchanged: the next poll tries again and misses nothing. Raise "Max Items to Read per Poll" under Options (each 100 ${plural} cost one request).`,
-			});
-			// n8n 2.41's poll scheduler backs off on failures a user has to fix (older n8n ignores it).
-			error.failure = { cause: 'configuration-invalid' };
-			throw error;
+	for (let page = 0; page < Math.ceil(maxItems / MAX_PAGE_SIZE); page++) {
+		let read: TriggerListPage;
+		try {
+			read = await readPage(ctx, event, cursor, bounds.deadline, rate);
+		} catch (error) {
+			if (page > 0 && (isRateLimited(error) || isNoAnswer(error))) return;
+			throw asNodeError(ctx.getNode(), error);
 		}
-		if (budget !== undefined && page > 0) {
-			const elapsed = Date.now() - started;
-			if (elapsed + elapsed / page > budget * BUDGET_SHARE) {
-				if (manual) return;
-				throw new NodeOperationError(ctx.getNode(), `Reading the ${plural} took longer than n8n allows for one poll`, {
-					description: `After ${page} pages (${Math.round(elapsed / 1000)} s of n8n's ${Math.round(budget / 1000)} s per poll) the trigger stopped. Nothing was emitted and its position is unchanged: the next poll tries again and misses nothing.`,
-				});
-			}
-		}
-		// Waits for a turn under the rate limit count against n8n's time for this poll.
-		const maxRateLimitWaitSeconds =
-			budget === undefined ? undefined : Math.max(0, Math.floor((budget * BUDGET_SHARE - (Date.now() - started)) / 1000));
-		const response = await sendApiRequest(
-			ctx,
-			{
-				method: 'GET',
-				url: diagrams ? API_PATHS.diagrams : API_PATHS.folders,
-				qs: { limit: MAX_PAGE_SIZE, ...(cursor ? { cursor } : {}) },
-			},
-			{ resource, operation: 'getAll', ...(maxRateLimitWaitSeconds === undefined ? {} : { maxRateLimitWaitSeconds }) },
-		);
-		if (page === 0) serverTime = headerValue(response.headers, 'date');
-		const body = bodyToObject(response.body);
-		if (!body || !Array.isArray(body.data)) {
-			throw new NodeOperationError(ctx.getNode(), `Just Flow It answered the ${plural} list with something that is not a list`, {
-				description: 'Nothing was emitted and the trigger\'s position is unchanged. Check the credential\'s Base URL.',
-			});
-		}
-		const more = onPage(body.data as IDataObject[], serverTime);
-		const next = body.has_more === true && typeof body.next_cursor === 'string' ? body.next_cursor : '';
-		if (!more || !next) return;
-		cursor = next;
+		if (!onPage(read.items) || !read.next) return;
+		cursor = read.next;
 	}
 }

@@ -9,7 +9,9 @@
  *
  * It runs twice: with n8n's classic poll timers (the default), and with n8n 2.41's durable poll
  * cursors (the scheduler keeps the node's static data in its poller_state table and commits it
- * with each execution); the node has no code for either.
+ * with each execution); the node has no code for either. Then, with durable cursors, a walk over
+ * the list that spans several polls (one page per poll): its place is kept between polls, and
+ * every change (made before and during the walk) runs the workflow exactly once.
  */
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -18,6 +20,11 @@ const path = require('node:path');
 
 const { ensureN8nInstalled, prepareN8n } = require('./n8n-runner');
 const { startFakeServer, TEST_KEY } = require('../fake/server');
+
+/** The record the trigger keeps for a handled changed diagram (built by the package under test). */
+function stampRecord(diagram) {
+	return require(path.join(ROOT, 'dist', 'nodes', 'JustFlowItTrigger', 'poll.js')).stampRecord('diagramChanged', diagram.updated_at, diagram);
+}
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -230,7 +237,7 @@ describe.each([
 		}
 
 		// The cursor n8n kept: in the workflow's static data, or in the scheduler's poller_state.
-		const cursorAt = { trigger: { version: 1, event: 'diagramChanged', cursor: { at: last.updated_at, seen: { [last.id]: last.updated_at } } } };
+		const cursorAt = { trigger: { version: 2, event: 'diagramChanged', cursor: { at: last.updated_at, seen: { [last.id]: stampRecord(last) } } } };
 		if (extraEnv.N8N_POLLER_DURABLE_CURSORS_ENABLED) {
 			expect(instance.log).not.toContain('durable poll cursors stay disabled');
 			const [state] = query(instance, 'SELECT cursor FROM poller_state WHERE workflowId = ?', [WORKFLOW_ID]);
@@ -252,5 +259,100 @@ describe.each([
 		expect(fs.readdirSync(instance.backupDir).sort()).toEqual(names.flatMap((name) => [`${name}.bpmn`, `${name}.png`]).sort());
 		expect(fs.readFileSync(path.join(instance.backupDir, 'Record to report.png')).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
 		expect(fs.readFileSync(path.join(instance.backupDir, 'Procure to pay.bpmn'), 'utf8')).toBe(fake.inspect().bpmn(moved.id));
+	});
+});
+
+describe("a walk spanning several polls, with n8n 2.41's durable poll cursors", () => {
+	const instance = { n8n: undefined, server: undefined, log: '', backupDir: '' };
+	const PAGES = 4;
+
+	beforeAll(async () => {
+		// Stamps and the Date header from one clock, as on the real API (the default fake stamps
+		// from a logical clock at 2026-01-01, whatever its Date header says).
+		await fake.close();
+		fake = await startFakeServer({ clock: 'real' });
+		instance.backupDir = fs.mkdtempSync(path.join(work, 'backups-'));
+		instance.n8n = await prepareN8n({
+			packageTarball: tarball,
+			env: { N8N_RESTRICT_FILE_ACCESS_TO: instance.backupDir, ...DURABLE_CURSORS_ENV },
+		});
+		await instance.n8n.importCredentials([
+			{ ...CREDENTIAL, type: 'justFlowItApi', data: { apiKey: TEST_KEY, environment: 'staging', baseUrl: fake.baseUrl } },
+		]);
+		const workflow = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'export-changed-diagrams.json'), 'utf8'));
+		workflow.id = WORKFLOW_ID;
+		for (const node of workflow.nodes) {
+			if (node.credentials?.justFlowItApi) node.credentials.justFlowItApi = { ...CREDENTIAL };
+			if (node.type === 'n8n-nodes-base.readWriteFile') {
+				node.parameters.fileName = node.parameters.fileName.replace('/backups/justflowit/', `${instance.backupDir}/`);
+			}
+			if (node.name === TRIGGER) {
+				node.parameters.pollTimes = fastPollTimes(5);
+				// One page per poll: a walk over the 350 diagrams takes four polls.
+				node.parameters.options = { ...node.parameters.options, maxItems: 100 };
+			}
+		}
+		await instance.n8n.importWorkflow(workflow);
+		const published = await instance.n8n.n8n(['publish:workflow', `--id=${WORKFLOW_ID}`]);
+		if (published.code !== 0) throw new Error(`n8n publish:workflow failed:\n${published.stdout}\n${published.stderr}`);
+	});
+
+	afterAll(async () => {
+		await stopN8n(instance);
+		await instance.n8n?.cleanup();
+	});
+
+	test('keeps its place between polls in poller_state, and runs the workflow once per change, made before or during the walk', async () => {
+		fake.seedDiagrams(350);
+		// The list as the API pages it (newest first): item `index` of page `page`.
+		const listed = fake.inspect().diagrams;
+		const onPage = (page, index) => listed[(page - 1) * 100 + index];
+		const answered = () => listRequests().filter((r) => r.status === 200);
+		// Pages 2 to 4 of a walk are read with the cursor the poll before kept; page 1 from the top.
+		const continued = () => answered().filter((r) => r.query.cursor !== undefined).length;
+		startN8n(instance);
+
+		// Activation: the first walk only records where the list stands.
+		await waitFor(instance, 'the activation walk', () => continued() >= PAGES - 1);
+		const before = [
+			fake.changeDiagram(onPage(1, 40).id, { name: 'Page 1, before the walk' }),
+			fake.changeDiagram(onPage(3, 40).id, { name: 'Page 3, before the walk' }),
+			fake.changeDiagram(onPage(4, 40).id, { name: 'Page 4, before the walk' }),
+		];
+		// The next walk's first poll has read page 1: change one diagram there and one on page 4.
+		const readSoFar = answered().length;
+		await waitFor(instance, "the next walk's first page", () => answered().length > readSoFar);
+		const readAlready = fake.changeDiagram(onPage(1, 60).id, { name: 'Page 1, after it was read' });
+		const notYetRead = fake.changeDiagram(onPage(4, 10).id, { name: 'Page 4, before it was read' });
+
+		// The rest of that walk, the one after (which finds the page-1 change), and a quiet one.
+		await waitFor(instance, 'three more walks', () => continued() >= 4 * (PAGES - 1), 4 * WAIT_MS);
+		await stopN8n(instance);
+
+		expect(instance.log).not.toContain('durable poll cursors stay disabled');
+		const executions = readExecutions(instance);
+		expect(executions.map((e) => [e.mode, e.status])).toEqual([
+			['trigger', 'success'],
+			['trigger', 'success'],
+			['trigger', 'success'],
+			['trigger', 'success'],
+		]);
+		expect(executions.map(triggerItems)).toEqual([[before[0]], [before[1]], [before[2], notYetRead], [readAlready]]);
+
+		// Each poll read one page of 100: page 1 from the top, the next three each with the cursor
+		// the poll before kept (n8n may poll once more from the top as it activates).
+		const reads = answered().map((r) => (r.query.cursor === undefined ? 'top' : 'cursor'));
+		const walks = reads.join(' ').replace(/^(top )+top/, 'top');
+		expect(walks.startsWith(Array.from({ length: 4 }, () => 'top cursor cursor cursor').join(' '))).toBe(true);
+		expect(new Set(answered().map((r) => r.query.limit))).toEqual(new Set(['100']));
+		for (const diagram of [...before, readAlready, notYetRead]) {
+			expect(requestsFor(diagram.id).map((r) => r.path.split('/').pop()).sort()).toEqual(['bpmn', 'image']);
+		}
+
+		// The place a poll keeps (and the finished walk's cursor) lives in the scheduler's poller_state.
+		const [state] = query(instance, 'SELECT cursor FROM poller_state WHERE workflowId = ?', [WORKFLOW_ID]);
+		const kept = JSON.parse(state.cursor).trigger;
+		expect(kept).toMatchObject({ version: 2, event: 'diagramChanged', cursor: { at: expect.any(String) } });
+		if (kept.walk) expect(kept.walk).toMatchObject({ next: expect.any(String), pages: expect.any(Number) });
 	});
 });

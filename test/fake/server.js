@@ -122,6 +122,8 @@ class FakeServer {
     /** @type {Settings} */
     this.settings = cloneJson(this.defaults);
     this.clock = createClock(options.clock ?? 'fixed', options.clockStart);
+    /** The time of a request (rate-limit windows, the Date header); see useRequestClock. */
+    this.requestClock = Date.now;
     this.secret = options.cursorSecret ?? crypto.randomBytes(32).toString('hex');
     this.cursors = createCursorCodec(this.secret);
     /** @type {Map<string, import('./auth').KeyRecord & {options: import('./auth').KeyOptions}>} */
@@ -282,6 +284,19 @@ class FakeServer {
   }
 
   /**
+   * [test helper] The clock that times requests: rate-limit windows, RateLimit-Reset, Retry-After
+   * and the Date header all count from it, so they stay true to each other (default Date.now;
+   * `reset()` restores it). Tests of hour-long rate-limited walks pass a simulated clock, shared
+   * with the node's (see test/harness/virtual-clock.js). It is read once per request. While it is
+   * set, the fixed clock never stamps an event before that clock's second.
+   * @param {(() => number) | null} now
+   */
+  useRequestClock(now) {
+    this.requestClock = now ?? Date.now;
+    this.clock.follow(now);
+  }
+
+  /**
    * A snapshot of a key's data set (generations brought up to date first).
    * @param {string} [key] default TEST_KEY
    * @returns {{diagrams: import('./store').Diagram[], folders: import('./store').Folder[],
@@ -347,6 +362,8 @@ class FakeServer {
    * @param {{keepKeys?: boolean}} [opts]
    */
   reset({ keepKeys = false } = {}) {
+    this.requestClock = Date.now;
+    this.clock.follow(null);
     this.dataSets.clear();
     this.dataSetsById.clear();
     this.clearRequests();
@@ -402,7 +419,7 @@ class FakeServer {
     const method = req.method || 'GET';
     const { path, query } = parseTarget(req.url);
     /** @type {RecordedRequest} */
-    const entry = { method, path, query, headers: plainHeaders(req.headers), body: '', status: null, requestId, at: Date.now() };
+    const entry = { method, path, query, headers: plainHeaders(req.headers), body: '', status: null, requestId, at: this.requestClock() };
     this.record(entry);
     try {
       const body = await readBody(req, this.settings.maxBodyBytes);
@@ -433,7 +450,7 @@ class FakeServer {
    * @returns {import('./handlers').Response}
    */
   dispatch(req, entry, body, rateHeaders) {
-    const nowMs = Date.now();
+    const nowMs = entry.at;
     const { operation, params } = route(entry.method, entry.path);
     const key = authenticate(req.headers.authorization, this.keys);
     const burst = this.limiter.hit(key.key, this.settings.burst, nowMs);
@@ -503,7 +520,8 @@ class FakeServer {
   writeHead(res, entry, response, baseHeaders) {
     let body = response.body;
     /** @type {[string, unknown][]} */
-    const headers = [['X-Request-Id', entry.requestId], ...Object.entries(baseHeaders)];
+    // The Date header tells the same time the rate-limit headers count from (see useRequestClock).
+    const headers = [['X-Request-Id', entry.requestId], ['Date', new Date(entry.at).toUTCString()], ...Object.entries(baseHeaders)];
     if (response.json !== undefined) {
       body = JSON.stringify(response.json);
       headers.push(['Content-Type', JSON_TYPE]);

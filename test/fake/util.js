@@ -73,6 +73,8 @@ function safeEqual(a, b) {
  * @property {() => string} tick  the timestamp for a new event (created_at / updated_at / completed_at)
  * @property {() => void} restart back to the start (fixed mode only)
  * @property {(on?: boolean) => void} hold while on, the fixed clock repeats its last stamp
+ * @property {(now: (() => number) | null) => void} follow fixed mode: never stamp before this clock's second
+ * @property {() => number} nextMs fixed mode: the time (ms) the next stamp will have at least
  * @property {'fixed'|'real'} mode
  */
 
@@ -92,11 +94,16 @@ function createClock(mode = 'fixed', start = '2026-01-01T00:00:00Z') {
   // [assumed] test helper (trigger tests): while held, the fixed clock stamps every event with the
   // second it stamped last, as the real API does for events within one second.
   let held = false;
+  // [assumed] test helper (simulated request clock): stamps keep up with the time the Date header
+  // tells, as a real server's stamps and Date header come from one clock.
+  /** @type {(() => number) | null} */
+  let followed = null;
   return {
     mode,
     tick() {
       if (mode === 'real') return isoSeconds(Date.now());
       if (held && next > startMs) return isoSeconds(next - 1000);
+      if (followed) next = Math.max(next, Math.floor(followed() / 1000) * 1000);
       const value = isoSeconds(next);
       next += 1000;
       return value;
@@ -104,6 +111,13 @@ function createClock(mode = 'fixed', start = '2026-01-01T00:00:00Z') {
     restart() {
       next = startMs;
       held = false;
+      followed = null;
+    },
+    follow(now) {
+      followed = now;
+    },
+    nextMs() {
+      return next;
     },
     hold(on = true) {
       held = on;

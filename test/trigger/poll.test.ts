@@ -5,7 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { PollWalk, SEEN_CAP } from '../../nodes/JustFlowItTrigger/poll';
+import { PollWalk, SEEN_CAP, stampRecord } from '../../nodes/JustFlowItTrigger/poll';
 import type { PollCursor } from '../../nodes/JustFlowItTrigger/poll';
 
 const stamp = (second: number) => new Date(Date.UTC(2026, 5, 1, 12, 0, 0) + second * 1000).toISOString().replace('.000Z', 'Z');
@@ -16,11 +16,15 @@ function diagram(id: string, created: number, updated = created): IDataObject {
 
 /** Walks `pages` (newest first) with the changed-diagram rules; returns emitted ids and cursor. */
 function walkChanged(pages: IDataObject[][], previous: PollCursor | undefined, serverTime?: string) {
-	const walk = new PollWalk('diagramChanged', previous, serverTime);
-	for (const page of pages) walk.addPage(page);
-	const { items, cursor } = walk.finish();
-	return { ids: items.map((item) => item.id), cursor };
+	const walk = new PollWalk('diagramChanged', previous);
+	walk.noteServerTime(serverTime);
+	pages.forEach((page, index) => walk.addPage(page, index < pages.length - 1 ? `page-${index + 1}` : null));
+	const items = walk.takeFresh();
+	return { ids: items.map((item) => item.id), cursor: walk.finish() };
 }
+
+/** The record the cursor keeps for a changed diagram. */
+const recordOf = (item: IDataObject) => stampRecord('diagramChanged', item.updated_at as string, item);
 
 describe('a diagram changed while a walk is under way', () => {
 	// Page 1 holds the newest-created diagram "n"; page 2 an old one "o". The walk reads page 1 at
@@ -35,7 +39,7 @@ describe('a diagram changed while a walk is under way', () => {
 		expect(during.ids).toEqual(['o']);
 		// The cursor stays below the walk's start, so n@101 is still ahead of it ...
 		expect(during.cursor.at).toBe(stamp(99));
-		expect(during.cursor.seen).toEqual({ o: stamp(102) });
+		expect(during.cursor.seen).toEqual({ o: recordOf(page2[0]) });
 		const next = walkChanged([[diagram('n', 50, 101)], [diagram('o', 10, 102)]], during.cursor);
 		// ... and o, already emitted with this stamp, is not emitted again.
 		expect(next.ids).toEqual(['n']);
@@ -71,21 +75,20 @@ describe('the cap on remembered ids', () => {
 describe('new-item walks', () => {
 	it('ask for the next page only until an item older than the cursor shows up', () => {
 		const walk = new PollWalk('diagramCreated', { at: stamp(5), seen: { e: stamp(5) } });
-		expect(walk.addPage([diagram('g', 7), diagram('f', 6)])).toBe(true);
-		expect(walk.addPage([diagram('e', 5), diagram('d', 4)])).toBe(false);
-		const { items, cursor } = walk.finish();
-		expect(items.map((item) => item.id)).toEqual(['f', 'g']);
-		expect(cursor).toEqual({ at: stamp(7), seen: { g: stamp(7) } });
+		expect(walk.addPage([diagram('g', 7), diagram('f', 6)], 'page-2')).toBe(true);
+		expect(walk.addPage([diagram('e', 5), diagram('d', 4)], 'page-3')).toBe(false);
+		expect(walk.takeFresh().map((item) => item.id)).toEqual(['f', 'g']);
+		expect(walk.finish()).toEqual({ at: stamp(7), seen: { g: stamp(7) } });
 	});
 
 	it('an empty list at the first poll makes every later item new', () => {
 		const seed = new PollWalk('folderCreated', undefined);
-		seed.addPage([]);
-		const { cursor } = seed.finish();
+		expect(seed.addPage([], null)).toBe(false);
+		const cursor = seed.finish();
 		expect(cursor).toEqual({ at: null, seen: {} });
 		const next = new PollWalk('folderCreated', cursor);
-		expect(next.addPage([diagram('a', 3)])).toBe(true);
-		expect(next.finish().items.map((item) => item.id)).toEqual(['a']);
+		expect(next.addPage([diagram('a', 3)], 'page-2')).toBe(true);
+		expect(next.takeFresh().map((item) => item.id)).toEqual(['a']);
 	});
 });
 

@@ -39,21 +39,24 @@ function abortReason(signal: AbortSignal): Error {
 }
 
 /**
- * The real clock: n8n-workflow's `sleep(ms, signal)` in chunks of at most 1 s, checking the signal
- * before and after each chunk (older n8n versions ignore the signal argument).
+ * A sleep in real time: n8n-workflow's `sleep(ms, signal)` in chunks of at most 1 s, checking the
+ * signal before and after each chunk (older n8n versions ignore the signal argument).
  */
+export async function sleepRealTime(ms: number, signal?: AbortSignal): Promise<void> {
+	const end = Date.now() + ms;
+	for (;;) {
+		if (signal?.aborted) throw abortReason(signal);
+		const left = end - Date.now();
+		if (left <= 0) return;
+		// A sleep cut short by the signal rejects; the loop's first line reports it.
+		await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS), signal).catch(() => undefined);
+	}
+}
+
+/** The clock of waits (rate limits, backoff, polls): real time; tests may simulate it. */
 export const systemClock: Clock = {
 	now: () => Date.now(),
-	async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-		const end = Date.now() + ms;
-		for (;;) {
-			if (signal?.aborted) throw abortReason(signal);
-			const left = end - Date.now();
-			if (left <= 0) return;
-			// A sleep cut short by the signal rejects; the loop's first line reports it.
-			await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS), signal).catch(() => undefined);
-		}
-	},
+	sleep: sleepRealTime,
 };
 
 /** Thrown by `acquire` when no turn came (or none can come) within `maxWaitMs`. */

@@ -20,7 +20,7 @@ import {
 import { CREDENTIAL_TYPE, routeOf, scopeFor } from './constants';
 import { asNodeError, headerValue, JustFlowItApiError, MAX_WAIT_SETTING, readApiFailure } from './errors';
 import type { ApiFailure, FailureContext } from './errors';
-import { rateGateFor, RateGateTimeout, systemClock } from './rateGate';
+import { rateGateFor, RateGateTimeout, sleepRealTime, systemClock } from './rateGate';
 import type { RateGate } from './rateGate';
 import { requestSettingsOf } from './requestSettings';
 import type { RequestSettings } from './requestSettings';
@@ -91,6 +91,11 @@ export interface ApiWording {
 	operation: string;
 	/** Overrides the node setting (list search in the editor waits less). */
 	maxRateLimitWaitSeconds?: number;
+	/**
+	 * A hard end (ms on `systemClock`), e.g. the trigger's poll budget: no attempt, wait or retry
+	 * runs past it, and each attempt's timeout is cut to what is left.
+	 */
+	deadline?: number;
 }
 
 /** Everything one request needs besides its options: the key's gate, the base URL, the bounds. */
@@ -104,6 +109,7 @@ interface Session {
 	signal?: AbortSignal;
 	settings: RequestSettings;
 	maxWaitSeconds: number;
+	deadline?: number;
 	context: FailureContext;
 }
 
@@ -165,6 +171,7 @@ async function openSession(
 		signal: cancelSignalOf(ctx),
 		settings: requestSettingsOf(ctx),
 		maxWaitSeconds,
+		deadline: wording?.deadline,
 		context: {
 			resource,
 			operation,
@@ -225,7 +232,8 @@ function methodOf(attempt: Attempt): string {
 async function sendWithPolicy(session: Session, first: Attempt): Promise<IN8nHttpFullResponse> {
 	const { gate, ctx } = session;
 	const startedAt = systemClock.now();
-	const waitBudgetEndsAt = startedAt + session.maxWaitSeconds * 1000;
+	const deadline = session.deadline ?? Infinity;
+	const waitBudgetEndsAt = Math.min(startedAt + session.maxWaitSeconds * 1000, deadline);
 	let attempt = first;
 	let hops = 0;
 	let backoffs = 0;
@@ -268,6 +276,11 @@ async function sendWithPolicy(session: Session, first: Attempt): Promise<IN8nHtt
 				failure.retryAfterSeconds !== undefined
 					? Math.min(failure.retryAfterSeconds * 1000, MAX_SERVER_RETRY_AFTER_MS)
 					: SERVER_RETRY_DELAYS_MS[backoffs];
+			// No retry that could not get its answer before the caller's deadline.
+			if (systemClock.now() + delay >= deadline) {
+				const waitedSeconds = (systemClock.now() - startedAt) / 1000;
+				throw new JustFlowItApiError(ctx.getNode(), failure, { ...session.context, waitedSeconds }, itemOf(ctx).itemIndex);
+			}
 			backoffs++;
 			earlierAttemptMayHaveArrived = true;
 			await waitCancellably(session, delay);
@@ -313,10 +326,13 @@ async function acquireTurn(session: Session, waitBudgetEndsAt: number, startedAt
 		throwIfCancelled(session);
 		if (!(error instanceof RateGateTimeout)) throw asNodeError(session.ctx.getNode(), error, itemOf(session.ctx).itemIndex);
 		const waited = Math.round((systemClock.now() - startedAt) / 1000);
-		throw new NodeOperationError(session.ctx.getNode(), 'The node ran out of time waiting for a turn under the Just Flow It rate limit', {
+		const outOfTurn = new NodeOperationError(session.ctx.getNode(), 'The node ran out of time waiting for a turn under the Just Flow It rate limit', {
 			description: `Just Flow It allows a limited number of requests per minute for each key, and other requests with the same key used them up. The node waited ${waited} seconds of the ${session.maxWaitSeconds} it may wait (${MAX_WAIT_SETTING}). Raise that setting, or process fewer items per run.`,
 			...itemOf(session.ctx),
 		});
+		// Why it failed, as n8n 2.41's poll scheduler reads it (older n8n ignores it).
+		outOfTurn.failure = { cause: 'rate-limited' };
+		throw outOfTurn;
 	}
 }
 
@@ -342,7 +358,7 @@ function throwIfCancelled(session: Session): void {
  * the deadline's sleep and drops the listener on the execution's signal, so nothing outlives the
  * attempt (thousands of items share that signal).
  */
-function boundAttempt(session: Session): { signal: AbortSignal; timedOut: () => boolean; end: () => void } {
+function boundAttempt(session: Session, timeoutMs: number): { signal: AbortSignal; timedOut: () => boolean; end: () => void } {
 	const attempt = new AbortController();
 	const deadline = new AbortController();
 	let timedOut = false;
@@ -350,7 +366,8 @@ function boundAttempt(session: Session): { signal: AbortSignal; timedOut: () => 
 	const onCancel = () => attempt.abort();
 	cancel?.addEventListener('abort', onCancel, { once: true });
 	if (cancel?.aborted) attempt.abort();
-	systemClock.sleep(session.settings.timeoutMs, deadline.signal).then(
+	// Settings → Timeout is wall time, never the simulated time tests may give systemClock.
+	sleepRealTime(timeoutMs, deadline.signal).then(
 		() => {
 			timedOut = true;
 			attempt.abort();
@@ -367,16 +384,23 @@ function boundAttempt(session: Session): { signal: AbortSignal; timedOut: () => 
 	};
 }
 
+/** Settings → Timeout, cut to what is left before the caller's deadline (the trigger's poll budget). */
+function attemptTimeoutMs(session: Session): number {
+	if (session.deadline === undefined) return session.settings.timeoutMs;
+	return Math.max(1, Math.min(session.settings.timeoutMs, Math.floor(session.deadline - systemClock.now())));
+}
+
 /**
  * Sends one attempt under the item's Settings; redirects and status handling are the loop's,
  * not the HTTP client's. Returns the answer, or a NoAnswer when none came in time.
  */
 async function sendAttempt(session: Session, attempt: Attempt): Promise<IN8nHttpFullResponse> {
-	const bound = boundAttempt(session);
+	const timeoutMs = attemptTimeoutMs(session);
+	const bound = boundAttempt(session, timeoutMs);
 	try {
 		const options: IHttpRequestOptions = {
 			...attempt.options,
-			timeout: session.settings.timeoutMs,
+			timeout: timeoutMs,
 			proxy: session.settings.proxy,
 			skipSslCertificateValidation: session.settings.skipSslCertificateValidation,
 			returnFullResponse: true,
