@@ -203,7 +203,7 @@ test('"draw the process and render it dark": the model is offered four tools, ca
 	const answers = expectSafeToolAnswers();
 	expect(answers.map((a) => a.name)).toEqual(['Generate_diagram', 'Render_diagram']);
 	const [generation] = answers[0].json;
-	expect(generation).toMatchObject({ object: 'generation', status: 'succeeded', diagram_id: diagramId, name: 'Expense claim', prompt });
+	expect(generation).toMatchObject({ status: 'succeeded', diagram_id: diagramId, name: 'Expense claim', prompt });
 	expect(answers[0].json).toHaveLength(1);
 	expect(answers[1].json).toEqual([
 		{
@@ -211,17 +211,17 @@ test('"draw the process and render it dark": the model is offered four tools, ca
 			name: 'Expense claim',
 			format: 'png',
 			theme: 'dark',
-			fileName: 'Expense claim.png',
+			fileName: `Expense claim (${diagramId}).png`,
 			mimeType: 'image/png',
 			fileSize: expect.any(Number),
 		},
 	]);
 	// The picture itself stays in n8n's binary store, in the tool's run data; the model never gets it.
 	const [rendered] = run.data.resultData.runData['Render diagram'][0].data.ai_tool[0];
-	expect(rendered.binary.data).toMatchObject({ mimeType: 'image/png', fileName: 'Expense claim.png' });
+	expect(rendered.binary.data).toMatchObject({ mimeType: 'image/png', fileName: `Expense claim (${diagramId}).png` });
 	expect((await n8n.readBinary(rendered.binary.data)).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
 	expect(agentAnswer(run)).toBe(
-		`Done: "Expense claim" rendered dark as Expense claim.png (${answers[1].json[0].fileSize} bytes).`,
+		`Done: "Expense claim" rendered dark as Expense claim (${diagramId}).png (${answers[1].json[0].fileSize} bytes).`,
 	);
 });
 
@@ -292,7 +292,7 @@ test('an unknown diagram ID: the model is told the diagram was not found and wha
 	expect(answers[0].json[0].error).toBe(
 		'The diagram was not found. Check the diagram ID (Get Many lists the diagrams with their IDs). It may have been deleted, or belong to another account or environment (live and test keys see separate data).',
 	);
-	expect(agentAnswer(run)).toBe('Rendered Order to cash.png instead.');
+	expect(agentAnswer(run)).toBe(`Rendered Order to cash (${diagram.id}).png instead.`);
 });
 
 test('IDs and values the way a model writes them: a diagram link and "Dark" work; a name instead of an ID gets a message saying how to find the ID', async () => {
@@ -313,7 +313,7 @@ test('IDs and values the way a model writes them: a diagram link and "Dark" work
 	// The link gave the ID, "Dark" became the API's "dark"; the name was refused before any request.
 	expect(apiRequests()).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=dark`, `GET /diagrams/${diagram.id}`]);
 	const answers = expectSafeToolAnswers();
-	expect(answers[0].json).toEqual([expect.objectContaining({ diagramId: diagram.id, theme: 'dark', fileName: 'Order to cash.png' })]);
+	expect(answers[0].json).toEqual([expect.objectContaining({ diagramId: diagram.id, theme: 'dark', fileName: `Order to cash (${diagram.id}).png` })]);
 	expect(answers[1].json).toEqual([{ error: expect.any(String) }]);
 	expect(answers[1].json[0].error).toBe(
 		'Diagram "Order to cash" is not a valid ID. Just Flow It IDs look like 3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31. Give the diagram\'s ID or its link, or pick it from the list (Get Many lists them with their IDs).',

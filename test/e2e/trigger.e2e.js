@@ -255,10 +255,12 @@ describe.each([
 		expect(requestsFor(seeded[2].id)).toEqual([]);
 		expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${TEST_KEY}`)).toBe(true);
 
-		const names = ['Order to cash v2', 'Record to report', 'Procure to pay', ...(late ? ['Quote to order'] : [])];
-		expect(fs.readdirSync(instance.backupDir).sort()).toEqual(names.flatMap((name) => [`${name}.bpmn`, `${name}.png`]).sort());
-		expect(fs.readFileSync(path.join(instance.backupDir, 'Record to report.png')).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
-		expect(fs.readFileSync(path.join(instance.backupDir, 'Procure to pay.bpmn'), 'utf8')).toBe(fake.inspect().bpmn(moved.id));
+		// One file of each kind per diagram, named after the diagram and its id (the node's file-name rule).
+		const fileBase = (diagram) => `${diagram.name} (${diagram.id})`;
+		const exported = [renamed, created, moved, ...(late ? [late] : [])];
+		expect(fs.readdirSync(instance.backupDir).sort()).toEqual(exported.flatMap((d) => [`${fileBase(d)}.bpmn`, `${fileBase(d)}.png`]).sort());
+		expect(fs.readFileSync(path.join(instance.backupDir, `${fileBase(created)}.png`)).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+		expect(fs.readFileSync(path.join(instance.backupDir, `${fileBase(moved)}.bpmn`), 'utf8')).toBe(fake.inspect().bpmn(moved.id));
 	});
 });
 
