@@ -6,7 +6,9 @@ import type {
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
+	IN8nRequestOperations,
 	INodeExecutionData,
+	INodePropertyRouting,
 } from 'n8n-workflow';
 
 import { readBody, readJsonObject, unexpectedAnswer } from './answers';
@@ -17,17 +19,18 @@ import { withoutSecretsInError, withoutSecretsInJson } from './secrets';
 import { sendApiRequest } from './transport';
 
 /**
- * Where the requests that the resources declare are sent.
+ * How the requests that the resources declare are sent.
  *
  * Each operation declares its method, URL, query and body in its resource's file, as declarative
- * n8n nodes do. RoutingNode builds the request from them and runs the preSend steps; then, because
- * the Resource property turns `paginate` on for every operation, it hands the request to the
- * node's `requestOperations.pagination` function instead of sending it itself. That is the only
- * place where a declarative node may send a request its own way (and more than once), and the
- * node uses it for one thing: send through the transport (rate gate, 429 waits, retries, own
- * redirects, cancel), then shape the answer with the operation's declared postReceive steps.
- * Get Many declares its own pagination function, `walkCursorPages`, in the same slot.
- * (test/foundation/routing-contract.test.ts pins this RoutingNode behaviour.)
+ * n8n nodes do. RoutingNode builds the request from them and runs the preSend steps. It sends the
+ * request itself unless `paginate` is on; then it hands it to the node's
+ * `requestOperations.pagination` function instead (test/foundation/routing-contract.test.ts pins
+ * this). That is RoutingNode's one hook for sending a declared request some other way, and the
+ * node uses it for one thing, not for pagination: `sendThroughTransport` turns `paginate` on for
+ * every operation (on the Resource property) and puts `sendDeclaredRequest` in that slot, which
+ * sends through the transport (rate gate, 429 waits, retries, own redirects, cancel), then shapes
+ * the answer with the operation's declared postReceive steps. Get Many's real pagination,
+ * `walkCursorPages`, sits in the same slot on its operation.
  */
 
 type PaginationFunction = (
@@ -162,11 +165,24 @@ function refuseCustomApiCall(ctx: IExecutePaginationFunctions): void {
 }
 
 /** The node's default for every operation: send the declared request once, through the transport. */
-export const sendDeclaredRequest: PaginationFunction = pairedWithInput(async function (requestData) {
+const sendDeclaredRequest: PaginationFunction = pairedWithInput(async function (requestData) {
 	refuseCustomApiCall(this);
 	const response = await sendApiRequest(this, builtRequest(requestData));
 	return await shapeAnswer(this, requestData, response);
 });
+
+/**
+ * What makes RoutingNode send every declared request through the transport: `resourceRouting`
+ * goes on the Resource property (so `paginate` is on for every operation, as RoutingNode requires
+ * before it hands a request over), `requestOperations` on the node (the function it hands it to).
+ */
+export const sendThroughTransport: {
+	resourceRouting: INodePropertyRouting;
+	requestOperations: IN8nRequestOperations;
+} = {
+	resourceRouting: { send: { paginate: true } },
+	requestOperations: { pagination: sendDeclaredRequest },
+};
 
 /**
  * Get Many's pagination (contract §11): the first page is the request the operation declares;
