@@ -13,7 +13,7 @@ import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TY
 import type { ImageFormat } from './constants';
 import { bodyToObject, bodyToText, headerValue } from './errors';
 import { downloadLink, sendApiRequest } from './transport';
-import type { ApiWording } from './transport';
+import type { SendOptions } from './transport';
 import { readIdParameter } from './validation';
 
 // ---------------------------------------------------------------------------------------------
@@ -114,9 +114,9 @@ function nameFromPicker(ctx: IExecuteSingleFunctions, id: string): string | unde
 export async function lookUpDiagramName(
 	ctx: IExecuteSingleFunctions,
 	id: string,
-	wording?: ApiWording,
+	sendOptions?: SendOptions,
 ): Promise<string | undefined> {
-	const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.diagram, id) }, wording);
+	const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.diagram, id) }, sendOptions);
 	const diagram = bodyToObject(response.body);
 	return typeof diagram?.name === 'string' && diagram.name ? diagram.name : undefined;
 }
@@ -407,7 +407,7 @@ export async function diagramImage(
 	ctx: IExecuteSingleFunctions,
 	id: string,
 	query: { format: ImageFormat; theme: string },
-	wording?: ApiWording,
+	sendOptions?: SendOptions,
 ): Promise<{ bytes: Buffer; name?: string }> {
 	const response = await sendApiRequest(ctx, {
 		method: 'GET',
@@ -416,7 +416,7 @@ export async function diagramImage(
 		headers: { Accept: 'image/png, image/svg+xml, application/json;q=0.5' },
 		json: false,
 		encoding: 'arraybuffer',
-	}, wording);
+	}, sendOptions);
 	return { bytes: await imageFromAnswer(ctx, response, query.format), name: nameFromContentDisposition(response.headers) };
 }
 

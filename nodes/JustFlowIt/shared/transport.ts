@@ -85,11 +85,19 @@ const MAX_REDIRECTS = 5;
 
 type TransportContext = IExecuteSingleFunctions | IPollFunctions | ILoadOptionsFunctions;
 
-/** What the error messages say the request was for, and how long it may wait for a turn. */
-export interface ApiWording {
+/**
+ * What a caller of `sendApiRequest` may set beyond the request itself: what the request is for
+ * (read from the node's Resource and Operation when not given) and how long it may wait.
+ */
+export interface SendOptions {
+	/** The resource the error messages name (and the scope a 403 asks for). */
 	resource: string;
+	/** The operation the error messages name. */
 	operation: string;
-	/** Overrides the node setting (list search in the editor waits less). */
+	/**
+	 * The request's budget for waits under the rate limit, in seconds, instead of the node's
+	 * "Max Wait on Rate Limits" (list search in the editor waits less).
+	 */
 	maxRateLimitWaitSeconds?: number;
 	/**
 	 * A hard end (ms on `systemClock`), e.g. the trigger's poll budget: no attempt, wait or retry
@@ -121,10 +129,10 @@ interface Session {
 export async function sendApiRequest(
 	ctx: TransportContext,
 	request: IHttpRequestOptions,
-	wording?: ApiWording,
+	sendOptions?: SendOptions,
 ): Promise<IN8nHttpFullResponse> {
 	return await withoutKeyInErrors(async () => {
-		const session = await openSession(ctx, request.method, wording, request.url);
+		const session = await openSession(ctx, request.method, sendOptions, request.url);
 		return await sendWithPolicy(session, firstAttempt(session, { ...request, baseURL: session.baseUrl }));
 	});
 }
@@ -142,7 +150,7 @@ async function withoutKeyInErrors<T>(send: () => Promise<T>): Promise<T> {
 async function openSession(
 	ctx: TransportContext,
 	method: IHttpRequestMethods | undefined,
-	wording: ApiWording | undefined,
+	sendOptions: SendOptions | undefined,
 	url?: string,
 ): Promise<Session> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
@@ -153,12 +161,12 @@ async function openSession(
 	const route = routeOf(method, url, baseUrl);
 	// One gate per key and base URL, found by a hash: the key itself is never kept.
 	const fingerprint = createHash('sha256').update(`${baseUrl}\n${String(credentials.apiKey).trim()}`).digest('hex');
-	const resource = wording?.resource ?? String(readParameter(ctx, 'resource', ''));
-	const operation = wording?.operation ?? String(readParameter(ctx, 'operation', ''));
+	const resource = sendOptions?.resource ?? String(readParameter(ctx, 'resource', ''));
+	const operation = sendOptions?.operation ?? String(readParameter(ctx, 'operation', ''));
 	const maxWaitSeconds = Math.max(
 		0,
 		Number(
-			wording?.maxRateLimitWaitSeconds ??
+			sendOptions?.maxRateLimitWaitSeconds ??
 				readParameter(ctx, 'requestOptions.maxRateLimitWait', DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS),
 		) || 0,
 	);
@@ -171,7 +179,7 @@ async function openSession(
 		signal: cancelSignalOf(ctx),
 		settings: requestSettingsOf(ctx),
 		maxWaitSeconds,
-		deadline: wording?.deadline,
+		deadline: sendOptions?.deadline,
 		context: {
 			resource,
 			operation,
@@ -526,13 +534,13 @@ export async function downloadLink(
 	ctx: TransportContext,
 	link: string,
 	request: Omit<IHttpRequestOptions, 'url'>,
-	wording?: ApiWording,
+	sendOptions?: SendOptions,
 ): Promise<IN8nHttpFullResponse> {
 	// A link is read as a browser would read it on the API's page (`/x` is on its origin), not
 	// as a path under the base URL, so it is made absolute first.
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const url = new URL(link, `${normalizeBaseUrl(credentials.baseUrl)}/`);
-	return await sendApiRequest(ctx, { ...request, method: 'GET', url: url.href }, wording);
+	return await sendApiRequest(ctx, { ...request, method: 'GET', url: url.href }, sendOptions);
 }
 
 const NO_ANSWER_CODES = new Set([
