@@ -6,7 +6,7 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INode } from 'n8n-workflow';
 
-import { headerValue, JustFlowItApiError } from '../JustFlowIt/shared/errors';
+import { headerValue, RequestFailedError } from '../JustFlowIt/shared/errors';
 import { systemClock } from '../JustFlowIt/shared/rateGate';
 
 /** n8n-workflow's `Failure` (n8n 2.41), spelled out: the peer dependency may be older. */
@@ -54,7 +54,7 @@ function timed(
 }
 
 /** The cause of an error the API gave (or the lack of any answer). */
-function causeOfApiError(error: JustFlowItApiError, rate: RateLimitSeen): PollFailure {
+function causeOfApiError(error: RequestFailedError, rate: RateLimitSeen): PollFailure {
 	const { status, code, retryAfterSeconds } = error.apiFailure;
 	if (code === 'quota_exceeded') return timed('quota-exhausted', retryAfterSeconds);
 	if (status === 429) return timed('rate-limited', retryAfterSeconds, rate.resetsAtEpochMs);
@@ -91,7 +91,7 @@ export function withDeclaredCause(node: INode, error: unknown, rate: RateLimitSe
 		}
 		return failed;
 	}
-	if (failed instanceof JustFlowItApiError) failed.failure = causeOfApiError(failed, rate);
+	if (failed instanceof RequestFailedError) failed.failure = causeOfApiError(failed, rate);
 	// No HTTP answer reached the node (a socket error before the transport could name it).
 	else failed.failure = { cause: 'temporarily-unavailable' };
 	return failed;
@@ -100,10 +100,10 @@ export function withDeclaredCause(node: INode, error: unknown, rate: RateLimitSe
 /** Whether the error means the key had no turn under the rate limit within the poll's time. */
 export function isRateLimited(error: unknown): boolean {
 	if ((error as WithFailure)?.failure && ((error as WithFailure).failure as PollFailure).cause === 'rate-limited') return true;
-	return error instanceof JustFlowItApiError && error.apiFailure.status === 429 && error.apiFailure.code !== 'quota_exceeded';
+	return error instanceof RequestFailedError && error.apiFailure.status === 429 && error.apiFailure.code !== 'quota_exceeded';
 }
 
 /** Whether no HTTP answer came (a timeout, a dropped connection). */
 export function isNoAnswer(error: unknown): boolean {
-	return error instanceof JustFlowItApiError && error.apiFailure.status === 0;
+	return error instanceof RequestFailedError && error.apiFailure.status === 0;
 }

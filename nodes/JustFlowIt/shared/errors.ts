@@ -395,8 +395,13 @@ export function explainFailure(failure: ApiFailure, context: FailureContext): { 
 	return { message, description: parts.join(' ') };
 }
 
-/** A NodeApiError that also keeps the decoded failure, so the node can decide on retries. */
-export class JustFlowItApiError extends NodeApiError {
+/**
+ * A request that failed: the API refused it, another host (an image link, a redirect target)
+ * refused it, or no answer came. The message and description say which and what to do; the
+ * decoded failure is kept for the continue-on-fail item's fields and for the trigger (its poll's
+ * cause, an expired cursor).
+ */
+export class RequestFailedError extends NodeApiError {
 	readonly apiFailure: ApiFailure;
 
 	/** What to do about it: the first sentences of the description. */
@@ -438,7 +443,7 @@ export function isToolNode(node: INode): boolean {
  */
 export function forToolUse<E extends NodeApiError | NodeOperationError>(node: INode, error: E): E {
 	if (!isToolNode(node)) return error;
-	const fix = error instanceof JustFlowItApiError ? error.fix : String(error.description ?? '').trim();
+	const fix = error instanceof RequestFailedError ? error.fix : String(error.description ?? '').trim();
 	if (fix && !error.message.includes(fix)) error.message = `${sentence(error.message)} ${fix}`;
 	return error;
 }

@@ -13,7 +13,7 @@ import type {
 
 import { readBody, readJsonObject, unexpectedAnswer } from './answers';
 import { MAX_PAGE_SIZE } from './constants';
-import { asNodeError, forToolUse, isToolNode, JustFlowItApiError } from './errors';
+import { asNodeError, forToolUse, isToolNode, RequestFailedError } from './errors';
 import { ListWalk, readListPage } from './lists';
 import { withoutSecretsInError, withoutSecretsInJson } from './secrets';
 import { sendApiRequest } from './transport';
@@ -42,7 +42,7 @@ type PaginationFunction = (
 function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
 	const json: IDataObject = { error: error.message };
 	if (error.description) json.description = error.description;
-	if (error instanceof JustFlowItApiError) {
+	if (error instanceof RequestFailedError) {
 		const { apiFailure } = error;
 		if (apiFailure.status) json.httpCode = apiFailure.status;
 		if (apiFailure.code) json.code = apiFailure.code;

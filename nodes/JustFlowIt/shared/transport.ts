@@ -18,7 +18,7 @@ import {
 	normalizeBaseUrl,
 } from '../../../credentials/credentialSettings';
 import { CREDENTIAL_TYPE, routeOf, scopeFor } from './constants';
-import { asNodeError, headerValue, JustFlowItApiError, MAX_WAIT_SETTING, readApiFailure } from './errors';
+import { asNodeError, headerValue, RequestFailedError, MAX_WAIT_SETTING, readApiFailure } from './errors';
 import type { ApiFailure, FailureContext } from './errors';
 import { rateGateFor, RateGateTimeout, sleepRealTime, systemClock } from './rateGate';
 import type { RateGate } from './rateGate';
@@ -291,7 +291,7 @@ async function sendWithPolicy(prepared: PreparedRequest, first: Attempt): Promis
 			// No retry that could not get its answer before the caller's deadline.
 			if (systemClock.now() + delay >= deadline) {
 				const waitedSeconds = (systemClock.now() - startedAt) / 1000;
-				throw new JustFlowItApiError(ctx.getNode(), failure, { ...prepared.context, waitedSeconds }, itemOf(ctx).itemIndex);
+				throw new RequestFailedError(ctx.getNode(), failure, { ...prepared.context, waitedSeconds }, itemOf(ctx).itemIndex);
 			}
 			backoffs++;
 			earlierAttemptMayHaveArrived = true;
@@ -299,7 +299,7 @@ async function sendWithPolicy(prepared: PreparedRequest, first: Attempt): Promis
 			continue;
 		}
 		const waitedSeconds = (systemClock.now() - startedAt) / 1000;
-		throw new JustFlowItApiError(ctx.getNode(), failure, { ...prepared.context, isPost, waitedSeconds }, itemOf(ctx).itemIndex);
+		throw new RequestFailedError(ctx.getNode(), failure, { ...prepared.context, isPost, waitedSeconds }, itemOf(ctx).itemIndex);
 	}
 }
 
