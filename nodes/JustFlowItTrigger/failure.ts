@@ -6,7 +6,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INode } from 'n8n-workflow';
 
-import { headerValue, RequestFailedError } from '../JustFlowIt/shared/errors';
+import { RequestFailedError } from '../JustFlowIt/shared/errors';
+import { headerValue } from '../JustFlowIt/shared/http';
 import { systemClock } from '../JustFlowIt/shared/rateGate';
 
 /** n8n-workflow's `Failure` (n8n 2.41), spelled out: the peer dependency may be older. */

@@ -2,7 +2,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IN8nHttpFullResponse, INode } from 'n8n-workflow';
 
 import { DEFAULT_BASE_URL } from '../../../credentials/credentialSettings';
-import { bodyToText, headerValue } from './errors';
+import { bodyToText, headerValue } from './http';
 import { redactedExcerpt, withoutSecrets } from './secrets';
 
 /**

@@ -11,7 +11,7 @@ import type {
 import { describeAnswerBody } from './answers';
 import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TYPES, MAX_BODY_BYTES } from './constants';
 import type { ImageFormat } from './constants';
-import { bodyToObject, bodyToText, headerValue } from './errors';
+import { bodyToObject, bodyToText, headerValue } from './http';
 import { downloadLink, sendApiRequest } from './transport';
 import type { SendOptions } from './transport';
 import { readIdParameter } from './validation';

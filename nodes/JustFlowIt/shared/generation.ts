@@ -4,7 +4,10 @@ import type { IDataObject, IExecuteSingleFunctions, INodeExecutionData, JsonObje
 import { diagramImage, imageItem, lookUpDiagramName } from './binary';
 import { API_PATHS, apiPath } from './constants';
 import type { ImageFormat } from './constants';
-import { asNodeError, bodyToObject, isToolNode, RETRY_ON_FAIL_ADVICE, withoutAngleBrackets } from './errors';
+import { asNodeError, RETRY_ON_FAIL_ADVICE } from './errors';
+import { bodyToObject } from './http';
+import { withoutAngleBrackets } from './secrets';
+import { isToolNode } from './tool';
 import { cancelSignalOf, sendApiRequest } from './transport';
 import { systemClock } from './rateGate';
 

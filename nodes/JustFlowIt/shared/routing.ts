@@ -13,7 +13,8 @@ import type {
 
 import { readBody, readJsonObject, unexpectedAnswer } from './answers';
 import { MAX_PAGE_SIZE } from './constants';
-import { asNodeError, forToolUse, isToolNode, RequestFailedError } from './errors';
+import { asNodeError, RequestFailedError } from './errors';
+import { forToolUse, isToolNode } from './tool';
 import { ListWalk, readListPage } from './lists';
 import { withoutSecretsInError, withoutSecretsInJson } from './secrets';
 import { sendApiRequest } from './transport';

@@ -18,7 +18,8 @@ import {
 	normalizeBaseUrl,
 } from '../../../credentials/credentialSettings';
 import { CREDENTIAL_TYPE, routeOf, scopeFor } from './constants';
-import { asNodeError, headerValue, RequestFailedError, MAX_WAIT_SETTING, readApiFailure } from './errors';
+import { asNodeError, MAX_WAIT_SETTING, readApiFailure, RequestFailedError } from './errors';
+import { headerValue } from './http';
 import type { ApiFailure, FailureContext } from './errors';
 import { rateGateFor, RateGateTimeout, sleepRealTime, systemClock } from './rateGate';
 import type { RateGate } from './rateGate';
