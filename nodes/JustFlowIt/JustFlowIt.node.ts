@@ -56,8 +56,8 @@ export class JustFlowIt implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'justFlowItApi', required: true }],
-		// No baseURL here: the transport puts the credential's Base URL on every request
-		// (normalizeBaseUrl), the one place it is read.
+		// No baseURL here: every request goes through the transport, which puts the credential's
+		// Base URL (normalizeBaseUrl) on it and sends the key to that origin only.
 		requestDefaults: {
 			headers: { Accept: 'application/json' },
 			json: true,
@@ -95,8 +95,8 @@ export class JustFlowIt implements INodeType {
 			...generateFields,
 			...renderFields,
 			{
-				// n8n shows a collection named requestOptions in the node's Settings tab, as
-				// "Request Options", beside its own Timeout, Batching and Proxy.
+				// n8n adds its own options (Batching, Ignore SSL Issues, Proxy, Timeout) to a collection
+				// of this name and shows it in the node's Settings tab as "Request Options".
 				displayName: 'Request Options',
 				name: 'requestOptions',
 				type: 'collection',

@@ -67,10 +67,6 @@ function causeOfApiError(error: RequestFailedError, rate: RateLimitSeen): PollFa
 	return { cause: 'configuration-invalid' };
 }
 
-/**
- * Puts a declared cause on every error a poll throws (keeping one already there, with the
- * rate limit's reset time added when it lacks one), so n8n never has to guess.
- */
 const seenByTrigger = new Map<string, RateLimitSeen>();
 
 /** The rate-limit headers one trigger (workflow and node) saw last in this n8n process. */
@@ -83,6 +79,10 @@ export function rateLimitSeenBy(triggerKey: string): RateLimitSeen {
 	return seen;
 }
 
+/**
+ * Puts a declared cause on every error a poll throws (keeping one already there, with the
+ * rate limit's reset time added when it lacks one), so n8n never has to guess.
+ */
 export function withDeclaredCause(node: INode, error: unknown, rate: RateLimitSeen): Error {
 	const failed = (error instanceof Error ? error : new NodeOperationError(node, String(error))) as WithFailure;
 	const declared = failed.failure as PollFailure | undefined;
@@ -93,7 +93,8 @@ export function withDeclaredCause(node: INode, error: unknown, rate: RateLimitSe
 		return failed;
 	}
 	if (failed instanceof RequestFailedError) failed.failure = causeOfApiError(failed, rate);
-	// No HTTP answer reached the node (a socket error before the transport could name it).
+	// Anything else the poll threw without a cause (a redirect the transport would not follow, a
+	// credential it refused before sending, a list that would not end, a cancel): tried again later.
 	else failed.failure = { cause: 'temporarily-unavailable' };
 	return failed;
 }

@@ -6,7 +6,7 @@ import type { RequestRoute } from './constants';
 import { bodyToObject, bodyToText, headerValue, parseRetryAfter } from './http';
 import { redactedExcerpt, withoutAngleBrackets, withoutSecrets } from './secrets';
 
-/** What went wrong with one API call, read from the response (or from its absence). */
+/** What went wrong with one request (to the API or another host), read from the answer or its absence. */
 export interface ApiFailure {
 	/** HTTP status; 0 when no response arrived (connection dropped, timeout). */
 	status: number;
@@ -42,7 +42,7 @@ export interface FailureContext {
 	isPost: boolean;
 	/** Seconds the node already waited on rate limits for this request. */
 	waitedSeconds?: number;
-	/** The most the node waits on rate limits (node setting). */
+	/** The most the request may wait on rate limits (the node setting, or the caller's SendOptions). */
 	maxWaitSeconds?: number;
 }
 

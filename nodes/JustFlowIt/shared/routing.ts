@@ -190,7 +190,7 @@ export const sendThroughTransport: {
  * each next page adds `cursor` to its query and asks for no more than the Limit still needs.
  * Pages are read and checked by the one list reader (shared/lists.ts): a non-list, a list that
  * would not end, or one that repeats itself is an error, and no id is output twice. As an AI
- * agent's tool, one call returns at most one page (100 items): the answer goes into the model's context.
+ * agent's tool, one call returns at most 100 items (a full page): the answer goes into the model's context.
  */
 export const walkCursorPages: PaginationFunction = pairedWithInput(async function (requestData) {
 	const returnAll = this.getNodeParameter('returnAll', false) as boolean;

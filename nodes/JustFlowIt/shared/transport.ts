@@ -30,31 +30,33 @@ import { rememberSecret, withoutSecretsInError } from './secrets';
 /**
  * The one module that sends requests to Just Flow It, and the policy it sends them with.
  *
- * Every request the node makes (the declared one, follow-ups, picker searches, trigger pages) and
- * every redirect hop is an *attempt*: a URL, and whether the key goes with it (only to the base
- * URL's origin; any other host gets a plain request with no credential). Each attempt is sent
- * under the item's Settings (Proxy, Ignore SSL Issues, Timeout) and its outcome handled here:
+ * Every request the node makes (the declared one, follow-ups, picker searches, trigger pages) is
+ * sent as one or more *attempts* (the first, each retry, each redirect hop): a URL, and whether
+ * the key goes with it (only to the base URL's origin; any other host gets a plain request with no
+ * credential). Each attempt is sent under the item's Settings (Proxy, Ignore SSL Issues, Timeout)
+ * and its outcome handled here, by the rows of REQUEST_POLICY:
  *
  * | outcome                                    | GET, PATCH, DELETE                  | POST                        |
  * |--------------------------------------------|-------------------------------------|-----------------------------|
  * | 2xx                                        | done                                | done                        |
- * | 3xx with an http(s) Location               | follow: the next attempt (at most 5 hops), under this same policy; 303 (and 301/302 after a POST) becomes a GET | same |
- * | 3xx without Location, or to another scheme | fail                                | fail                        |
+ * | 3xx with an http(s) Location               | follow: the next attempt (at most 5 hops), under this same policy; 307 and 308 keep the method and body, any other 3xx becomes a GET without one | same |
+ * | 3xx without Location, to a non-URL or to another scheme, or a 6th hop | fail  | fail                        |
  * | 429 rate_limit_exceeded                    | wait Retry-After (5 s if absent), send again | same (a 429 was not carried out) |
  * | 429/403/402 quota_exceeded                 | fail                                | fail                        |
  * | 5xx                                        | back off 1, 2, 4 s (or Retry-After up to 30 s), send again | fail (it may have been carried out) |
  * | no HTTP answer (dropped, refused, timeout, body cut off) | as 5xx                 | fail                        |
- * | cancel of the execution                    | stop at once: a wait ends, an attempt in flight is aborted, nothing is sent again | same |
+ * | cancel of the execution (checked before every attempt and after every wait, not an answer) | stop at once: a wait ends, an attempt in flight is aborted, nothing is sent again | same |
  * | any other 4xx                              | fail with an explanation            | same                        |
  * | DELETE answered 404 after a 5xx or no answer | done: the first one went through  | —                           |
  *
  * Bounds: each attempt, headers and body together, within Settings → Timeout (n8n's 300 s when
- * unset); n8n's own timeout only notices silence, so a body that trickles would never end. Every
- * wait for a turn under the rate limit (the key's rate gate, and each Retry-After) counts against
- * one budget per request, "Max Wait on Rate Limits" (Settings → Request Options, default 300 s);
- * it is checked before waiting, so the node fails at once rather than wait past it. Backoff after
- * 5xx waits at most 3 times 30 s. The execution's cancel signal ends every wait within a second
- * and aborts an attempt in flight.
+ * unset; cut to what is left of a caller's deadline); n8n's own timeout only notices silence, so
+ * a body that trickles would never end. Every wait for a turn under the rate limit (the key's rate
+ * gate, and each Retry-After) counts against one budget per request, "Max Wait on Rate Limits"
+ * (Settings → Request Options, default 300 s); it is checked before waiting, so the node fails at
+ * once rather than wait past it. Backoff after 5xx waits at most 3 times 30 s. No attempt, wait or
+ * retry runs past a caller's deadline (SendOptions). The execution's cancel signal ends every wait
+ * within a second and aborts an attempt in flight.
  */
 export const REQUEST_POLICY = {
 	succeeded: { idempotent: 'done', post: 'done' },
@@ -241,7 +243,7 @@ function methodOf(attempt: Attempt): string {
 	return (attempt.options.method ?? 'GET').toUpperCase();
 }
 
-/** The loop that applies REQUEST_POLICY to every attempt of one request, redirect hops included. */
+/** The loop that applies REQUEST_POLICY to every attempt of one request, retries and redirect hops included. */
 async function sendWithPolicy(prepared: PreparedRequest, first: Attempt): Promise<IN8nHttpFullResponse> {
 	const { gate, ctx } = prepared;
 	const startedAt = systemClock.now();
@@ -494,7 +496,8 @@ function nextHop(prepared: PreparedRequest, from: Attempt, response: IN8nHttpFul
 			`The node follows redirects only to http and https addresses: another kind of address (a local file, an FTP server) is not an answer from the API. Check that the Base URL in the credential is right; if it is, contact Just Flow It support.${idSentence}`,
 		);
 	}
-	// 303, and 301/302 after a POST, turn into a GET without a body (as browsers and axios do).
+	// Only 307 and 308 keep the method and the body; any other 3xx (301, 302, 303 …) turns into a
+	// GET without a body, whatever the method (browsers and axios do so after a POST).
 	const keepsMethod = status === 307 || status === 308;
 	const method = keepsMethod ? from.options.method : 'GET';
 	const withKey = next.origin === prepared.apiOrigin;
