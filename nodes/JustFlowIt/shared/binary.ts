@@ -444,10 +444,10 @@ export async function imageItem(
 }
 
 /**
- * postReceive of Render → Image: one request per image. The file is named after the diagram
- * when its name is known without asking (the input item is that diagram, the answer names it, or
- * it was picked from the list), or when the user turned on Options → Look Up Diagram Name;
- * otherwise after its ID.
+ * postReceive of Render → Image: one image request per item (a download more when the answer is
+ * a link). The file is named after the diagram when the input item is that diagram or the answer
+ * names it; else by one GET of the diagram with Options → Look Up Diagram Name on, or by the name
+ * it had when picked from the list with it off; otherwise after its ID.
  */
 export async function imageFileItem(
 	this: IExecuteSingleFunctions,
