@@ -7,7 +7,7 @@ import { generateFields, generateOperations } from './resources/generate';
 import { renderFields, renderOperations } from './resources/render';
 import { diagramPicker, folderPicker } from './shared/descriptions';
 import { searchDiagrams, searchFolders, searchFoldersOrTopLevel } from './shared/listSearch';
-import { sendDeclaredRequest } from './shared/routing';
+import { sendThroughTransport } from './shared/routing';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS } from './shared/transport';
 
 /** README section of this node (a test checks the anchor names a README heading). */
@@ -56,16 +56,16 @@ export class JustFlowIt implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'justFlowItApi', required: true }],
-		// No baseURL here: the transport puts the credential's Base URL on every request
-		// (normalizeBaseUrl), the one place it is read.
+		// No baseURL here: every request goes through the transport, which puts the credential's
+		// Base URL (normalizeBaseUrl) on it and sends the key to that origin only.
 		requestDefaults: {
 			headers: { Accept: 'application/json' },
 			json: true,
 			ignoreHttpStatusErrors: true,
 		},
-		// Every declared request is sent by the transport (see shared/routing.ts): RoutingNode hands
-		// a request to this function whenever `paginate` is on, which the Resource property sets.
-		requestOperations: { pagination: sendDeclaredRequest },
+		// Every declared request is sent through the transport, not by RoutingNode: its only hook for
+		// that is the "pagination" slot, used here with `paginate` on the Resource (shared/routing.ts).
+		requestOperations: sendThroughTransport.requestOperations,
 		properties: [
 			{
 				displayName: 'Resource',
@@ -79,7 +79,8 @@ export class JustFlowIt implements INodeType {
 					{ name: 'Render', value: 'render', description: 'Render a saved diagram as PNG or SVG' },
 				],
 				default: 'generate',
-				routing: { send: { paginate: true } },
+				// Turns on the hook above for every operation; nothing here paginates (Get Many does, itself).
+				routing: sendThroughTransport.resourceRouting,
 			},
 			...diagramOperations,
 			...folderOperations,
@@ -94,8 +95,8 @@ export class JustFlowIt implements INodeType {
 			...generateFields,
 			...renderFields,
 			{
-				// n8n shows a collection named requestOptions in the node's Settings tab, as
-				// "Request Options", beside its own Timeout, Batching and Proxy.
+				// n8n adds its own options (Batching, Ignore SSL Issues, Proxy, Timeout) to a collection
+				// of this name and shows it in the node's Settings tab as "Request Options".
 				displayName: 'Request Options',
 				name: 'requestOptions',
 				type: 'collection',

@@ -6,7 +6,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INode } from 'n8n-workflow';
 
-import { headerValue, JustFlowItApiError } from '../JustFlowIt/shared/errors';
+import { RequestFailedError } from '../JustFlowIt/shared/errors';
+import { headerValue } from '../JustFlowIt/shared/http';
 import { systemClock } from '../JustFlowIt/shared/rateGate';
 
 /** n8n-workflow's `Failure` (n8n 2.41), spelled out: the peer dependency may be older. */
@@ -54,7 +55,7 @@ function timed(
 }
 
 /** The cause of an error the API gave (or the lack of any answer). */
-function causeOfApiError(error: JustFlowItApiError, rate: RateLimitSeen): PollFailure {
+function causeOfApiError(error: RequestFailedError, rate: RateLimitSeen): PollFailure {
 	const { status, code, retryAfterSeconds } = error.apiFailure;
 	if (code === 'quota_exceeded') return timed('quota-exhausted', retryAfterSeconds);
 	if (status === 429) return timed('rate-limited', retryAfterSeconds, rate.resetsAtEpochMs);
@@ -66,10 +67,6 @@ function causeOfApiError(error: JustFlowItApiError, rate: RateLimitSeen): PollFa
 	return { cause: 'configuration-invalid' };
 }
 
-/**
- * Puts a declared cause on every error a poll throws (keeping one already there, with the
- * rate limit's reset time added when it lacks one), so n8n never has to guess.
- */
 const seenByTrigger = new Map<string, RateLimitSeen>();
 
 /** The rate-limit headers one trigger (workflow and node) saw last in this n8n process. */
@@ -82,6 +79,10 @@ export function rateLimitSeenBy(triggerKey: string): RateLimitSeen {
 	return seen;
 }
 
+/**
+ * Puts a declared cause on every error a poll throws (keeping one already there, with the
+ * rate limit's reset time added when it lacks one), so n8n never has to guess.
+ */
 export function withDeclaredCause(node: INode, error: unknown, rate: RateLimitSeen): Error {
 	const failed = (error instanceof Error ? error : new NodeOperationError(node, String(error))) as WithFailure;
 	const declared = failed.failure as PollFailure | undefined;
@@ -91,8 +92,9 @@ export function withDeclaredCause(node: INode, error: unknown, rate: RateLimitSe
 		}
 		return failed;
 	}
-	if (failed instanceof JustFlowItApiError) failed.failure = causeOfApiError(failed, rate);
-	// No HTTP answer reached the node (a socket error before the transport could name it).
+	if (failed instanceof RequestFailedError) failed.failure = causeOfApiError(failed, rate);
+	// Anything else the poll threw without a cause (a redirect the transport would not follow, a
+	// credential it refused before sending, a list that would not end, a cancel): tried again later.
 	else failed.failure = { cause: 'temporarily-unavailable' };
 	return failed;
 }
@@ -100,10 +102,10 @@ export function withDeclaredCause(node: INode, error: unknown, rate: RateLimitSe
 /** Whether the error means the key had no turn under the rate limit within the poll's time. */
 export function isRateLimited(error: unknown): boolean {
 	if ((error as WithFailure)?.failure && ((error as WithFailure).failure as PollFailure).cause === 'rate-limited') return true;
-	return error instanceof JustFlowItApiError && error.apiFailure.status === 429 && error.apiFailure.code !== 'quota_exceeded';
+	return error instanceof RequestFailedError && error.apiFailure.status === 429 && error.apiFailure.code !== 'quota_exceeded';
 }
 
 /** Whether no HTTP answer came (a timeout, a dropped connection). */
 export function isNoAnswer(error: unknown): boolean {
-	return error instanceof JustFlowItApiError && error.apiFailure.status === 0;
+	return error instanceof RequestFailedError && error.apiFailure.status === 0;
 }

@@ -2,7 +2,9 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 
 import { API_PATHS, MAX_PAGE_SIZE } from '../JustFlowIt/shared/constants';
-import { asNodeError, headerValue, JustFlowItApiError, withoutAngleBrackets } from '../JustFlowIt/shared/errors';
+import { asNodeError, RequestFailedError } from '../JustFlowIt/shared/errors';
+import { headerValue } from '../JustFlowIt/shared/http';
+import { withoutAngleBrackets } from '../JustFlowIt/shared/secrets';
 import { systemClock } from '../JustFlowIt/shared/rateGate';
 import { ListWalk, readListPage } from '../JustFlowIt/shared/lists';
 import type { ListDescription, ListPage } from '../JustFlowIt/shared/lists';
@@ -114,7 +116,7 @@ function listOf(ctx: IPollFunctions, event: TriggerEvent): ListDescription {
 }
 
 function isExpiredCursor(error: unknown): boolean {
-	return error instanceof JustFlowItApiError && error.apiFailure.status === 400 && error.apiFailure.code === 'invalid_cursor';
+	return error instanceof RequestFailedError && error.apiFailure.status === 400 && error.apiFailure.code === 'invalid_cursor';
 }
 
 /** Why a poll's share of a walk ended. */

@@ -1,6 +1,6 @@
 /**
  * The trigger's cursor logic, free of I/O: which listed items are new since the last walk, and
- * where the next one starts. The node file feeds it pages of the API's newest-first lists.
+ * where the next one starts. listing.ts feeds it pages of the API's newest-first lists.
  *
  * The API lists diagrams and folders newest first by `created_at` (ties by id) and offers no
  * other order, no filter and no "changed since". Its timestamps have whole seconds. So:
@@ -208,7 +208,7 @@ interface Fresh {
 /**
  * One walk over a newest-first list, which may take several polls. Feed it each page in order
  * with `addPage`, which says whether the next page is needed; `takeFresh` gives what this poll
- * found to emit; when the walk is done, `finish` gives the next cursor, otherwise `position` is
+ * found to emit; when the walk is done, `finish` gives the next cursor, otherwise `walkPosition` is
  * what the next poll continues from.
  *
  * Nothing is emitted twice and nothing skipped across polls: each item shows up once in a walk

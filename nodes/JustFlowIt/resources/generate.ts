@@ -124,7 +124,7 @@ export const generateFields: INodeProperties[] = [
 		displayOptions: { show: { ...show('create'), waitForCompletion: [true] } },
 	},
 	{
-		displayName: 'Generation takes a while. The node waits up to Options → Generation Timeout (300 seconds unless set); if that runs out, use Generate → Get with the generation ID from the message.',
+		displayName: 'Generation takes a while. The node waits up to Options → Generation Timeout (300 seconds unless set); if that runs out, use Generate → Get with the generation ID the error gives.',
 		name: 'waitNotice',
 		type: 'notice',
 		default: '',

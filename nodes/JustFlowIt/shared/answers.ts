@@ -2,13 +2,15 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IN8nHttpFullResponse, INode } from 'n8n-workflow';
 
 import { DEFAULT_BASE_URL } from '../../../credentials/credentialSettings';
-import { bodyToText, headerValue } from './errors';
+import { bodyToText, headerValue } from './http';
 import { redactedExcerpt, withoutSecrets } from './secrets';
 
 /**
- * The one reader of 2xx answers where JSON is expected: a JSON value of the expected shape, or an
- * error that says what came back (empty, cut off, a web page, other text, JSON of another shape),
- * with its Content-Type and a short redacted excerpt, and what to do. Garbage never becomes an item.
+ * The reader of 2xx answers where JSON is expected, for the declared operations (routing.ts) and
+ * every list page (lists.ts): a JSON value of the expected shape, or an error that says what came
+ * back (empty, cut off, a web page, other text, JSON of another shape), with its Content-Type and a
+ * short redacted excerpt, and what to do. Garbage never becomes an item. (Generate's polls and the
+ * diagram name look-up read their answers with bodyToObject instead.)
  */
 
 /** Where an answer was expected, to word what went wrong. */

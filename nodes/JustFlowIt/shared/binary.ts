@@ -11,9 +11,9 @@ import type {
 import { describeAnswerBody } from './answers';
 import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TYPES, MAX_BODY_BYTES } from './constants';
 import type { ImageFormat } from './constants';
-import { bodyToObject, bodyToText, headerValue } from './errors';
+import { bodyToObject, bodyToText, headerValue } from './http';
 import { downloadLink, sendApiRequest } from './transport';
-import type { ApiWording } from './transport';
+import type { SendOptions } from './transport';
 import { readIdParameter } from './validation';
 
 // ---------------------------------------------------------------------------------------------
@@ -114,9 +114,9 @@ function nameFromPicker(ctx: IExecuteSingleFunctions, id: string): string | unde
 export async function lookUpDiagramName(
 	ctx: IExecuteSingleFunctions,
 	id: string,
-	wording?: ApiWording,
+	sendOptions?: SendOptions,
 ): Promise<string | undefined> {
-	const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.diagram, id) }, wording);
+	const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.diagram, id) }, sendOptions);
 	const diagram = bodyToObject(response.body);
 	return typeof diagram?.name === 'string' && diagram.name ? diagram.name : undefined;
 }
@@ -407,7 +407,7 @@ export async function diagramImage(
 	ctx: IExecuteSingleFunctions,
 	id: string,
 	query: { format: ImageFormat; theme: string },
-	wording?: ApiWording,
+	sendOptions?: SendOptions,
 ): Promise<{ bytes: Buffer; name?: string }> {
 	const response = await sendApiRequest(ctx, {
 		method: 'GET',
@@ -416,7 +416,7 @@ export async function diagramImage(
 		headers: { Accept: 'image/png, image/svg+xml, application/json;q=0.5' },
 		json: false,
 		encoding: 'arraybuffer',
-	}, wording);
+	}, sendOptions);
 	return { bytes: await imageFromAnswer(ctx, response, query.format), name: nameFromContentDisposition(response.headers) };
 }
 
@@ -444,10 +444,10 @@ export async function imageItem(
 }
 
 /**
- * postReceive of Render → Image: one request per image. The file is named after the diagram
- * when its name is known without asking (the input item is that diagram, the answer names it, or
- * it was picked from the list), or when the user turned on Options → Look Up Diagram Name;
- * otherwise after its ID.
+ * postReceive of Render → Image: one image request per item (a download more when the answer is
+ * a link). The file is named after the diagram when the input item is that diagram or the answer
+ * names it; else by one GET of the diagram with Options → Look Up Diagram Name on, or by the name
+ * it had when picked from the list with it off; otherwise after its ID.
  */
 export async function imageFileItem(
 	this: IExecuteSingleFunctions,

@@ -3,11 +3,10 @@ import type { IDataObject, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-w
 
 import { DEFAULT_BASE_URL } from '../../../credentials/credentialSettings';
 import type { RequestRoute } from './constants';
+import { bodyToObject, bodyToText, headerValue, parseRetryAfter } from './http';
 import { redactedExcerpt, withoutAngleBrackets, withoutSecrets } from './secrets';
 
-export { withoutAngleBrackets, withoutSecrets } from './secrets';
-
-/** What went wrong with one API call, read from the response (or from its absence). */
+/** What went wrong with one request (to the API or another host), read from the answer or its absence. */
 export interface ApiFailure {
 	/** HTTP status; 0 when no response arrived (connection dropped, timeout). */
 	status: number;
@@ -43,57 +42,8 @@ export interface FailureContext {
 	isPost: boolean;
 	/** Seconds the node already waited on rate limits for this request. */
 	waitedSeconds?: number;
-	/** The most the node waits on rate limits (node setting). */
+	/** The most the request may wait on rate limits (the node setting, or the caller's SendOptions). */
 	maxWaitSeconds?: number;
-}
-
-export function headerValue(headers: IDataObject | undefined, name: string): string | undefined {
-	if (!headers) return undefined;
-	const wanted = name.toLowerCase();
-	for (const [key, value] of Object.entries(headers)) {
-		if (key.toLowerCase() === wanted && value !== undefined && value !== null) {
-			return Array.isArray(value) ? String(value[0]) : String(value);
-		}
-	}
-	return undefined;
-}
-
-/** `Retry-After` as seconds: an integer, a decimal, or an HTTP date; undefined when absent. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-	if (!value) return undefined;
-	const trimmed = value.trim();
-	if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-	const date = Date.parse(trimmed);
-	if (!Number.isNaN(date)) return Math.max(0, (date - now) / 1000);
-	return undefined;
-}
-
-export function bodyToText(body: unknown): string {
-	if (body === undefined || body === null) return '';
-	if (typeof body === 'string') return body;
-	if (Buffer.isBuffer(body)) return body.toString('utf8');
-	if (body instanceof ArrayBuffer) return Buffer.from(body).toString('utf8');
-	if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-	try {
-		return JSON.stringify(body);
-	} catch {
-		return String(body);
-	}
-}
-
-/** The body as a JSON object when it is one (already parsed, or JSON text / bytes). */
-export function bodyToObject(body: unknown): IDataObject | undefined {
-	if (body && typeof body === 'object' && !Buffer.isBuffer(body) && !ArrayBuffer.isView(body) && !(body instanceof ArrayBuffer)) {
-		return body as IDataObject;
-	}
-	const text = bodyToText(body).trim();
-	if (!text.startsWith('{')) return undefined;
-	try {
-		const parsed: unknown = JSON.parse(text);
-		return parsed && typeof parsed === 'object' ? (parsed as IDataObject) : undefined;
-	} catch {
-		return undefined;
-	}
 }
 
 function optionalText(change: (text: string) => string, text: string | undefined): string | undefined {
@@ -121,7 +71,6 @@ export function readApiFailure(response: IN8nHttpFullResponse): ApiFailure {
 	if (!envelope) failure.bodyExcerpt = redactedExcerpt(bodyToText(response.body));
 	return failure;
 }
-
 
 function humanDuration(seconds: number): string {
 	if (seconds < 90) return `${Math.ceil(seconds)} seconds`;
@@ -375,7 +324,7 @@ function explainByStatus(failure: ApiFailure, context: FailureContext): Explanat
 }
 
 /** A sentence, ending with one full stop. */
-function sentence(text: string): string {
+export function sentence(text: string): string {
 	return /[.!?"]$/.test(text) ? text : `${text}.`;
 }
 
@@ -395,8 +344,13 @@ export function explainFailure(failure: ApiFailure, context: FailureContext): { 
 	return { message, description: parts.join(' ') };
 }
 
-/** A NodeApiError that also keeps the decoded failure, so the node can decide on retries. */
-export class JustFlowItApiError extends NodeApiError {
+/**
+ * A request that failed: the API refused it, another host (an image link, a redirect target)
+ * refused it, or no answer came. The message and description say which and what to do; the
+ * decoded failure is kept for the continue-on-fail item's fields and for the trigger (its poll's
+ * cause, an expired cursor).
+ */
+export class RequestFailedError extends NodeApiError {
 	readonly apiFailure: ApiFailure;
 
 	/** What to do about it: the first sentences of the description. */
@@ -421,26 +375,6 @@ export class JustFlowItApiError extends NodeApiError {
 		this.apiFailure = failure;
 		this.fix = sentence(explainByStatus(failure, context).fix);
 	}
-}
-
-/**
- * Whether the node runs as an AI agent's tool: n8n derives that variant from `usableAsTool` as
- * node type `<package>.justFlowItTool`. (The hooks of a declarative node get no
- * `isToolExecution()`, and in n8n 2.41 the AI Agent v3 runs tools as ordinary nodes.)
- */
-export function isToolNode(node: INode): boolean {
-	return typeof node.type === 'string' && node.type.endsWith('Tool');
-}
-
-/**
- * As a tool, n8n hands the model only an error's message (n8n 2.41, AI Agent v3: `{ error:
- * message }`), not its description. So there the message also says what to do about it.
- */
-export function forToolUse<E extends NodeApiError | NodeOperationError>(node: INode, error: E): E {
-	if (!isToolNode(node)) return error;
-	const fix = error instanceof JustFlowItApiError ? error.fix : String(error.description ?? '').trim();
-	if (fix && !error.message.includes(fix)) error.message = `${sentence(error.message)} ${fix}`;
-	return error;
 }
 
 /** What an error that says nothing else (a raw HTTP client error) tells the user to do. */

@@ -4,16 +4,20 @@ import type { IDataObject, IExecuteSingleFunctions, INodeExecutionData, JsonObje
 import { diagramImage, imageItem, lookUpDiagramName } from './binary';
 import { API_PATHS, apiPath } from './constants';
 import type { ImageFormat } from './constants';
-import { asNodeError, bodyToObject, isToolNode, RETRY_ON_FAIL_ADVICE, withoutAngleBrackets } from './errors';
+import { asNodeError, RETRY_ON_FAIL_ADVICE } from './errors';
+import { bodyToObject } from './http';
+import { withoutAngleBrackets } from './secrets';
+import { isToolNode } from './tool';
 import { cancelSignalOf, sendApiRequest } from './transport';
 import { systemClock } from './rateGate';
 
 /**
  * Polling schedule (contract §9 leaves it to us). The first look is after 2 s; after that the
  * node waits 15 % of the time the generation has run so far (at least 0.5 s, at most 10 s).
- * A job that ends at time T is then seen by T × 1.15 at the latest — at most 15 % added latency —
- * with the fewest polls that promise allows (the polls grow geometrically, so a 2-minute job
- * takes about 30 polls and a 5-second one about 7). Every poll also passes the key's rate gate.
+ * A job that ends at time T (past about 4 s) is then seen by T × 1.15 at the latest — at most
+ * 15 % added latency — with the fewest polls that promise allows (the polls grow geometrically,
+ * so a 2-minute job takes about 30 polls and a 5-second one about 7). Every poll also passes the
+ * key's rate gate.
  */
 export const POLL_FIRST_DELAY_MS = 2000;
 export const POLL_GROWTH = 0.15;
@@ -81,7 +85,8 @@ function keepingIds(ctx: IExecuteSingleFunctions, caught: unknown, ids: Accepted
 /**
  * postReceive of Generate → Create: unless Wait for Completion is off, polls the generation until
  * it succeeds or fails, bounded by Options → Generation Timeout. Any status other than the two
- * terminal ones counts as still running (contract §16.7). A cancel of the execution stops it.
+ * terminal ones counts as still running (contract §16.7), and so does a poll's answer that is not
+ * a JSON object. A cancel of the execution stops it.
  * Any failure on the way keeps the generation's id (keepingIds): it is paid for already.
  */
 export async function waitForGeneration(

@@ -2,7 +2,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IN8nHttpFullResponse, INode } from 'n8n-workflow';
 
 import { describeJsonValue, readJsonAnswer, unexpectedAnswer } from './answers';
-import { headerValue } from './errors';
+import { headerValue } from './http';
 import { withoutSecrets, withoutSecretsInJson } from './secrets';
 
 /**

@@ -6,28 +6,32 @@ import type {
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
+	IN8nRequestOperations,
 	INodeExecutionData,
+	INodePropertyRouting,
 } from 'n8n-workflow';
 
 import { readBody, readJsonObject, unexpectedAnswer } from './answers';
 import { MAX_PAGE_SIZE } from './constants';
-import { asNodeError, forToolUse, isToolNode, JustFlowItApiError } from './errors';
+import { asNodeError, RequestFailedError } from './errors';
+import { forToolUse, isToolNode } from './tool';
 import { ListWalk, readListPage } from './lists';
 import { withoutSecretsInError, withoutSecretsInJson } from './secrets';
 import { sendApiRequest } from './transport';
 
 /**
- * Where the requests that the resources declare are sent.
+ * How the requests that the resources declare are sent.
  *
  * Each operation declares its method, URL, query and body in its resource's file, as declarative
- * n8n nodes do. RoutingNode builds the request from them and runs the preSend steps; then, because
- * the Resource property turns `paginate` on for every operation, it hands the request to the
- * node's `requestOperations.pagination` function instead of sending it itself. That is the only
- * place where a declarative node may send a request its own way (and more than once), and the
- * node uses it for one thing: send through the transport (rate gate, 429 waits, retries, own
- * redirects, cancel), then shape the answer with the operation's declared postReceive steps.
- * Get Many declares its own pagination function, `walkCursorPages`, in the same slot.
- * (test/foundation/routing-contract.test.ts pins this RoutingNode behaviour.)
+ * n8n nodes do. RoutingNode builds the request from them and runs the preSend steps. It sends the
+ * request itself unless `paginate` is on; then it hands it to the node's
+ * `requestOperations.pagination` function instead (test/foundation/routing-contract.test.ts pins
+ * this). That is RoutingNode's one hook for sending a declared request some other way, and the
+ * node uses it for one thing, not for pagination: `sendThroughTransport` turns `paginate` on for
+ * every operation (on the Resource property) and puts `sendDeclaredRequest` in that slot, which
+ * sends through the transport (rate gate, 429 waits, retries, own redirects, cancel), then shapes
+ * the answer with the operation's declared postReceive steps. Get Many's real pagination,
+ * `walkCursorPages`, sits in the same slot on its operation.
  */
 
 type PaginationFunction = (
@@ -39,7 +43,7 @@ type PaginationFunction = (
 function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
 	const json: IDataObject = { error: error.message };
 	if (error.description) json.description = error.description;
-	if (error instanceof JustFlowItApiError) {
+	if (error instanceof RequestFailedError) {
 		const { apiFailure } = error;
 		if (apiFailure.status) json.httpCode = apiFailure.status;
 		if (apiFailure.code) json.code = apiFailure.code;
@@ -162,18 +166,31 @@ function refuseCustomApiCall(ctx: IExecutePaginationFunctions): void {
 }
 
 /** The node's default for every operation: send the declared request once, through the transport. */
-export const sendDeclaredRequest: PaginationFunction = pairedWithInput(async function (requestData) {
+const sendDeclaredRequest: PaginationFunction = pairedWithInput(async function (requestData) {
 	refuseCustomApiCall(this);
 	const response = await sendApiRequest(this, builtRequest(requestData));
 	return await shapeAnswer(this, requestData, response);
 });
 
 /**
+ * What makes RoutingNode send every declared request through the transport: `resourceRouting`
+ * goes on the Resource property (so `paginate` is on for every operation, as RoutingNode requires
+ * before it hands a request over), `requestOperations` on the node (the function it hands it to).
+ */
+export const sendThroughTransport: {
+	resourceRouting: INodePropertyRouting;
+	requestOperations: IN8nRequestOperations;
+} = {
+	resourceRouting: { send: { paginate: true } },
+	requestOperations: { pagination: sendDeclaredRequest },
+};
+
+/**
  * Get Many's pagination (contract §11): the first page is the request the operation declares;
  * each next page adds `cursor` to its query and asks for no more than the Limit still needs.
  * Pages are read and checked by the one list reader (shared/lists.ts): a non-list, a list that
  * would not end, or one that repeats itself is an error, and no id is output twice. As an AI
- * agent's tool, one call returns at most one page (100 items): the answer goes into the model's context.
+ * agent's tool, one call returns at most 100 items (a full page): the answer goes into the model's context.
  */
 export const walkCursorPages: PaginationFunction = pairedWithInput(async function (requestData) {
 	const returnAll = this.getNodeParameter('returnAll', false) as boolean;

@@ -18,7 +18,8 @@ import {
 	normalizeBaseUrl,
 } from '../../../credentials/credentialSettings';
 import { CREDENTIAL_TYPE, routeOf, scopeFor } from './constants';
-import { asNodeError, headerValue, JustFlowItApiError, MAX_WAIT_SETTING, readApiFailure } from './errors';
+import { asNodeError, MAX_WAIT_SETTING, readApiFailure, RequestFailedError } from './errors';
+import { headerValue } from './http';
 import type { ApiFailure, FailureContext } from './errors';
 import { rateGateFor, RateGateTimeout, sleepRealTime, systemClock } from './rateGate';
 import type { RateGate } from './rateGate';
@@ -29,31 +30,33 @@ import { rememberSecret, withoutSecretsInError } from './secrets';
 /**
  * The one module that sends requests to Just Flow It, and the policy it sends them with.
  *
- * Every request the node makes (the declared one, follow-ups, picker searches, trigger pages) and
- * every redirect hop is an *attempt*: a URL, and whether the key goes with it (only to the base
- * URL's origin; any other host gets a plain request with no credential). Each attempt is sent
- * under the item's Settings (Proxy, Ignore SSL Issues, Timeout) and its outcome handled here:
+ * Every request the node makes (the declared one, follow-ups, picker searches, trigger pages) is
+ * sent as one or more *attempts* (the first, each retry, each redirect hop): a URL, and whether
+ * the key goes with it (only to the base URL's origin; any other host gets a plain request with no
+ * credential). Each attempt is sent under the item's Settings (Proxy, Ignore SSL Issues, Timeout)
+ * and its outcome handled here, by the rows of REQUEST_POLICY:
  *
  * | outcome                                    | GET, PATCH, DELETE                  | POST                        |
  * |--------------------------------------------|-------------------------------------|-----------------------------|
  * | 2xx                                        | done                                | done                        |
- * | 3xx with an http(s) Location               | follow: the next attempt (at most 5 hops), under this same policy; 303 (and 301/302 after a POST) becomes a GET | same |
- * | 3xx without Location, or to another scheme | fail                                | fail                        |
+ * | 3xx with an http(s) Location               | follow: the next attempt (at most 5 hops), under this same policy; 307 and 308 keep the method and body, any other 3xx becomes a GET without one | same |
+ * | 3xx without Location, to a non-URL or to another scheme, or a 6th hop | fail  | fail                        |
  * | 429 rate_limit_exceeded                    | wait Retry-After (5 s if absent), send again | same (a 429 was not carried out) |
  * | 429/403/402 quota_exceeded                 | fail                                | fail                        |
  * | 5xx                                        | back off 1, 2, 4 s (or Retry-After up to 30 s), send again | fail (it may have been carried out) |
  * | no HTTP answer (dropped, refused, timeout, body cut off) | as 5xx                 | fail                        |
- * | cancel of the execution                    | stop at once: a wait ends, an attempt in flight is aborted, nothing is sent again | same |
+ * | cancel of the execution (checked before every attempt and after every wait, not an answer) | stop at once: a wait ends, an attempt in flight is aborted, nothing is sent again | same |
  * | any other 4xx                              | fail with an explanation            | same                        |
  * | DELETE answered 404 after a 5xx or no answer | done: the first one went through  | —                           |
  *
  * Bounds: each attempt, headers and body together, within Settings → Timeout (n8n's 300 s when
- * unset); n8n's own timeout only notices silence, so a body that trickles would never end. Every
- * wait for a turn under the rate limit (the key's rate gate, and each Retry-After) counts against
- * one budget per request, "Max Wait on Rate Limits" (Settings → Request Options, default 300 s);
- * it is checked before waiting, so the node fails at once rather than wait past it. Backoff after
- * 5xx waits at most 3 times 30 s. The execution's cancel signal ends every wait within a second
- * and aborts an attempt in flight.
+ * unset; cut to what is left of a caller's deadline); n8n's own timeout only notices silence, so
+ * a body that trickles would never end. Every wait for a turn under the rate limit (the key's rate
+ * gate, and each Retry-After) counts against one budget per request, "Max Wait on Rate Limits"
+ * (Settings → Request Options, default 300 s); it is checked before waiting, so the node fails at
+ * once rather than wait past it. Backoff after 5xx waits at most 3 times 30 s. No attempt, wait or
+ * retry runs past a caller's deadline (SendOptions). The execution's cancel signal ends every wait
+ * within a second and aborts an attempt in flight.
  */
 export const REQUEST_POLICY = {
 	succeeded: { idempotent: 'done', post: 'done' },
@@ -85,11 +88,19 @@ const MAX_REDIRECTS = 5;
 
 type TransportContext = IExecuteSingleFunctions | IPollFunctions | ILoadOptionsFunctions;
 
-/** What the error messages say the request was for, and how long it may wait for a turn. */
-export interface ApiWording {
+/**
+ * What a caller of `sendApiRequest` may set beyond the request itself: what the request is for
+ * (read from the node's Resource and Operation when not given) and how long it may wait.
+ */
+export interface SendOptions {
+	/** The resource the error messages name (and the scope a 403 asks for). */
 	resource: string;
+	/** The operation the error messages name. */
 	operation: string;
-	/** Overrides the node setting (list search in the editor waits less). */
+	/**
+	 * The request's budget for waits under the rate limit, in seconds, instead of the node's
+	 * "Max Wait on Rate Limits" (list search in the editor waits less).
+	 */
 	maxRateLimitWaitSeconds?: number;
 	/**
 	 * A hard end (ms on `systemClock`), e.g. the trigger's poll budget: no attempt, wait or retry
@@ -98,8 +109,11 @@ export interface ApiWording {
 	deadline?: number;
 }
 
-/** Everything one request needs besides its options: the key's gate, the base URL, the bounds. */
-interface Session {
+/**
+ * What one request is sent with besides its options, read afresh for each request (the
+ * credential, the item's Settings): the key's gate, the base URL, the bounds, the error wording.
+ */
+interface PreparedRequest {
 	ctx: TransportContext;
 	/** Only handed to the credential's own `authenticate`; never put into any text. */
 	credentials: ICredentialDataDecryptedObject;
@@ -121,11 +135,11 @@ interface Session {
 export async function sendApiRequest(
 	ctx: TransportContext,
 	request: IHttpRequestOptions,
-	wording?: ApiWording,
+	sendOptions?: SendOptions,
 ): Promise<IN8nHttpFullResponse> {
 	return await withoutKeyInErrors(async () => {
-		const session = await openSession(ctx, request.method, wording, request.url);
-		return await sendWithPolicy(session, firstAttempt(session, { ...request, baseURL: session.baseUrl }));
+		const prepared = await prepareRequest(ctx, request.method, sendOptions, request.url);
+		return await sendWithPolicy(prepared, firstAttempt(prepared, { ...request, baseURL: prepared.baseUrl }));
 	});
 }
 
@@ -139,12 +153,13 @@ async function withoutKeyInErrors<T>(send: () => Promise<T>): Promise<T> {
 	}
 }
 
-async function openSession(
+/** Reads and checks the credential, finds its key's gate, reads the bounds: once per request. */
+async function prepareRequest(
 	ctx: TransportContext,
 	method: IHttpRequestMethods | undefined,
-	wording: ApiWording | undefined,
+	sendOptions: SendOptions | undefined,
 	url?: string,
-): Promise<Session> {
+): Promise<PreparedRequest> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	rememberSecret(credentials.apiKey);
 	const problem = findCredentialProblem(credentials);
@@ -153,12 +168,12 @@ async function openSession(
 	const route = routeOf(method, url, baseUrl);
 	// One gate per key and base URL, found by a hash: the key itself is never kept.
 	const fingerprint = createHash('sha256').update(`${baseUrl}\n${String(credentials.apiKey).trim()}`).digest('hex');
-	const resource = wording?.resource ?? String(readParameter(ctx, 'resource', ''));
-	const operation = wording?.operation ?? String(readParameter(ctx, 'operation', ''));
+	const resource = sendOptions?.resource ?? String(readParameter(ctx, 'resource', ''));
+	const operation = sendOptions?.operation ?? String(readParameter(ctx, 'operation', ''));
 	const maxWaitSeconds = Math.max(
 		0,
 		Number(
-			wording?.maxRateLimitWaitSeconds ??
+			sendOptions?.maxRateLimitWaitSeconds ??
 				readParameter(ctx, 'requestOptions.maxRateLimitWait', DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS),
 		) || 0,
 	);
@@ -171,7 +186,7 @@ async function openSession(
 		signal: cancelSignalOf(ctx),
 		settings: requestSettingsOf(ctx),
 		maxWaitSeconds,
-		deadline: wording?.deadline,
+		deadline: sendOptions?.deadline,
 		context: {
 			resource,
 			operation,
@@ -218,9 +233,9 @@ interface Attempt {
 /** Stands for an attempt that got no HTTP answer, so the loop treats every attempt alike. */
 type NoAnswer = IN8nHttpFullResponse & { statusCode: 0; transportCode?: string };
 
-function firstAttempt(session: Session, request: IHttpRequestOptions): Attempt {
-	const target = targetUrl(request, session.baseUrl);
-	const withKey = target.origin === session.apiOrigin;
+function firstAttempt(prepared: PreparedRequest, request: IHttpRequestOptions): Attempt {
+	const target = targetUrl(request, prepared.baseUrl);
+	const withKey = target.origin === prepared.apiOrigin;
 	return { options: withKey ? request : plainRequest(request), target, withKey };
 }
 
@@ -228,23 +243,23 @@ function methodOf(attempt: Attempt): string {
 	return (attempt.options.method ?? 'GET').toUpperCase();
 }
 
-/** The loop that applies REQUEST_POLICY to every attempt of one request, redirect hops included. */
-async function sendWithPolicy(session: Session, first: Attempt): Promise<IN8nHttpFullResponse> {
-	const { gate, ctx } = session;
+/** The loop that applies REQUEST_POLICY to every attempt of one request, retries and redirect hops included. */
+async function sendWithPolicy(prepared: PreparedRequest, first: Attempt): Promise<IN8nHttpFullResponse> {
+	const { gate, ctx } = prepared;
 	const startedAt = systemClock.now();
-	const deadline = session.deadline ?? Infinity;
-	const waitBudgetEndsAt = Math.min(startedAt + session.maxWaitSeconds * 1000, deadline);
+	const deadline = prepared.deadline ?? Infinity;
+	const waitBudgetEndsAt = Math.min(startedAt + prepared.maxWaitSeconds * 1000, deadline);
 	let attempt = first;
 	let hops = 0;
 	let backoffs = 0;
 	let earlierAttemptMayHaveArrived = false;
 	for (;;) {
-		throwIfCancelled(session);
+		throwIfCancelled(prepared);
 		// The rate gate paces the key: only attempts that carry it take a turn.
-		const ticket = attempt.withKey ? await acquireTurn(session, waitBudgetEndsAt, startedAt) : undefined;
+		const ticket = attempt.withKey ? await acquireTurn(prepared, waitBudgetEndsAt, startedAt) : undefined;
 		let response: IN8nHttpFullResponse | undefined;
 		try {
-			response = await sendAttempt(session, attempt);
+			response = await sendAttempt(prepared, attempt);
 		} finally {
 			// The gate learns from every answer; an attempt without one only gives its turn back.
 			const answer = response?.statusCode ? { status: response.statusCode, headers: response.headers as IDataObject } : undefined;
@@ -254,12 +269,12 @@ async function sendWithPolicy(session: Session, first: Attempt): Promise<IN8nHtt
 		if (attempt.withKey && isGoneOnRepeat(attempt, response, earlierAttemptMayHaveArrived)) {
 			return { ...response, statusCode: 204, body: '' };
 		}
-		const { outcome, failure } = classify(session, attempt, response);
+		const { outcome, failure } = classify(prepared, attempt, response);
 		const reaction = REQUEST_POLICY[outcome][isPost ? 'post' : 'idempotent'];
 		if (reaction === 'done') return response;
 		if (reaction === 'follow') {
 			hops++;
-			attempt = nextHop(session, attempt, response, hops);
+			attempt = nextHop(prepared, attempt, response, hops);
 			continue;
 		}
 		if (reaction === 'wait, send again') {
@@ -268,7 +283,7 @@ async function sendWithPolicy(session: Session, first: Attempt): Promise<IN8nHtt
 			if (attempt.withKey) gate.closeFor(waitSeconds);
 			if (systemClock.now() + waitSeconds * 1000 <= waitBudgetEndsAt) {
 				// Another host has no turn in the key's gate: wait here instead.
-				if (!attempt.withKey) await waitCancellably(session, waitSeconds * 1000);
+				if (!attempt.withKey) await waitCancellably(prepared, waitSeconds * 1000);
 				continue;
 			}
 		} else if (reaction === 'back off, send again' && backoffs < SERVER_RETRY_DELAYS_MS.length) {
@@ -279,27 +294,27 @@ async function sendWithPolicy(session: Session, first: Attempt): Promise<IN8nHtt
 			// No retry that could not get its answer before the caller's deadline.
 			if (systemClock.now() + delay >= deadline) {
 				const waitedSeconds = (systemClock.now() - startedAt) / 1000;
-				throw new JustFlowItApiError(ctx.getNode(), failure, { ...session.context, waitedSeconds }, itemOf(ctx).itemIndex);
+				throw new RequestFailedError(ctx.getNode(), failure, { ...prepared.context, waitedSeconds }, itemOf(ctx).itemIndex);
 			}
 			backoffs++;
 			earlierAttemptMayHaveArrived = true;
-			await waitCancellably(session, delay);
+			await waitCancellably(prepared, delay);
 			continue;
 		}
 		const waitedSeconds = (systemClock.now() - startedAt) / 1000;
-		throw new JustFlowItApiError(ctx.getNode(), failure, { ...session.context, isPost, waitedSeconds }, itemOf(ctx).itemIndex);
+		throw new RequestFailedError(ctx.getNode(), failure, { ...prepared.context, isPost, waitedSeconds }, itemOf(ctx).itemIndex);
 	}
 }
 
 /** Which row of REQUEST_POLICY an answer falls under, and for a failure what went wrong. */
-function classify(session: Session, attempt: Attempt, response: IN8nHttpFullResponse): { outcome: Outcome; failure: ApiFailure } {
+function classify(prepared: PreparedRequest, attempt: Attempt, response: IN8nHttpFullResponse): { outcome: Outcome; failure: ApiFailure } {
 	const status = response.statusCode;
 	if (status >= 200 && status < 300) return { outcome: 'succeeded', failure: { status } };
 	if (status >= 300 && status < 400) return { outcome: 'redirected', failure: { status } };
 	const failure: ApiFailure =
 		status === 0 ? { status, transportCode: (response as NoAnswer).transportCode } : readApiFailure(response);
 	// Blamed on the host that gave it: an image host's refusal is not the API's.
-	if (attempt.target.origin !== session.apiOrigin) failure.foreignHost = attempt.target.host;
+	if (attempt.target.origin !== prepared.apiOrigin) failure.foreignHost = attempt.target.host;
 	if (failure.code === 'quota_exceeded') return { outcome: 'quotaUsedUp', failure };
 	if (status === 429) return { outcome: 'rateLimited', failure };
 	if (status === 0) return { outcome: 'noAnswer', failure };
@@ -316,19 +331,19 @@ function isGoneOnRepeat(attempt: Attempt, response: IN8nHttpFullResponse, earlie
 }
 
 /** Waits for the key's rate gate, within what is left of the request's wait budget. */
-async function acquireTurn(session: Session, waitBudgetEndsAt: number, startedAt: number): Promise<number> {
+async function acquireTurn(prepared: PreparedRequest, waitBudgetEndsAt: number, startedAt: number): Promise<number> {
 	try {
-		return await session.gate.acquire({
+		return await prepared.gate.acquire({
 			maxWaitMs: Math.max(0, waitBudgetEndsAt - systemClock.now()),
-			signal: session.signal,
+			signal: prepared.signal,
 		});
 	} catch (error) {
-		throwIfCancelled(session);
-		if (!(error instanceof RateGateTimeout)) throw asNodeError(session.ctx.getNode(), error, itemOf(session.ctx).itemIndex);
+		throwIfCancelled(prepared);
+		if (!(error instanceof RateGateTimeout)) throw asNodeError(prepared.ctx.getNode(), error, itemOf(prepared.ctx).itemIndex);
 		const waited = Math.round((systemClock.now() - startedAt) / 1000);
-		const outOfTurn = new NodeOperationError(session.ctx.getNode(), 'The node ran out of time waiting for a turn under the Just Flow It rate limit', {
-			description: `Just Flow It allows a limited number of requests per minute for each key, and other requests with the same key used them up. The node waited ${waited} seconds of the ${session.maxWaitSeconds} it may wait (${MAX_WAIT_SETTING}). Raise that setting, or process fewer items per run.`,
-			...itemOf(session.ctx),
+		const outOfTurn = new NodeOperationError(prepared.ctx.getNode(), 'The node ran out of time waiting for a turn under the Just Flow It rate limit', {
+			description: `Just Flow It allows a limited number of requests per minute for each key, and other requests with the same key used them up. The node waited ${waited} seconds of the ${prepared.maxWaitSeconds} it may wait (${MAX_WAIT_SETTING}). Raise that setting, or process fewer items per run.`,
+			...itemOf(prepared.ctx),
 		});
 		// Why it failed, as n8n 2.41's poll scheduler reads it (older n8n ignores it).
 		outOfTurn.failure = { cause: 'rate-limited' };
@@ -336,19 +351,19 @@ async function acquireTurn(session: Session, waitBudgetEndsAt: number, startedAt
 	}
 }
 
-async function waitCancellably(session: Session, ms: number): Promise<void> {
+async function waitCancellably(prepared: PreparedRequest, ms: number): Promise<void> {
 	try {
-		await systemClock.sleep(ms, session.signal);
+		await systemClock.sleep(ms, prepared.signal);
 	} finally {
-		throwIfCancelled(session);
+		throwIfCancelled(prepared);
 	}
 }
 
-function throwIfCancelled(session: Session): void {
-	if (!session.signal?.aborted) return;
-	throw new NodeOperationError(session.ctx.getNode(), 'The execution was cancelled', {
+function throwIfCancelled(prepared: PreparedRequest): void {
+	if (!prepared.signal?.aborted) return;
+	throw new NodeOperationError(prepared.ctx.getNode(), 'The execution was cancelled', {
 		description: 'The request to Just Flow It was stopped because the execution was cancelled.',
-		...itemOf(session.ctx),
+		...itemOf(prepared.ctx),
 	});
 }
 
@@ -358,11 +373,11 @@ function throwIfCancelled(session: Session): void {
  * the deadline's sleep and drops the listener on the execution's signal, so nothing outlives the
  * attempt (thousands of items share that signal).
  */
-function boundAttempt(session: Session, timeoutMs: number): { signal: AbortSignal; timedOut: () => boolean; end: () => void } {
+function boundAttempt(prepared: PreparedRequest, timeoutMs: number): { signal: AbortSignal; timedOut: () => boolean; end: () => void } {
 	const attempt = new AbortController();
 	const deadline = new AbortController();
 	let timedOut = false;
-	const cancel = session.signal;
+	const cancel = prepared.signal;
 	const onCancel = () => attempt.abort();
 	cancel?.addEventListener('abort', onCancel, { once: true });
 	if (cancel?.aborted) attempt.abort();
@@ -385,24 +400,24 @@ function boundAttempt(session: Session, timeoutMs: number): { signal: AbortSigna
 }
 
 /** Settings → Timeout, cut to what is left before the caller's deadline (the trigger's poll budget). */
-function attemptTimeoutMs(session: Session): number {
-	if (session.deadline === undefined) return session.settings.timeoutMs;
-	return Math.max(1, Math.min(session.settings.timeoutMs, Math.floor(session.deadline - systemClock.now())));
+function attemptTimeoutMs(prepared: PreparedRequest): number {
+	if (prepared.deadline === undefined) return prepared.settings.timeoutMs;
+	return Math.max(1, Math.min(prepared.settings.timeoutMs, Math.floor(prepared.deadline - systemClock.now())));
 }
 
 /**
  * Sends one attempt under the item's Settings; redirects and status handling are the loop's,
  * not the HTTP client's. Returns the answer, or a NoAnswer when none came in time.
  */
-async function sendAttempt(session: Session, attempt: Attempt): Promise<IN8nHttpFullResponse> {
-	const timeoutMs = attemptTimeoutMs(session);
-	const bound = boundAttempt(session, timeoutMs);
+async function sendAttempt(prepared: PreparedRequest, attempt: Attempt): Promise<IN8nHttpFullResponse> {
+	const timeoutMs = attemptTimeoutMs(prepared);
+	const bound = boundAttempt(prepared, timeoutMs);
 	try {
 		const options: IHttpRequestOptions = {
 			...attempt.options,
 			timeout: timeoutMs,
-			proxy: session.settings.proxy,
-			skipSslCertificateValidation: session.settings.skipSslCertificateValidation,
+			proxy: prepared.settings.proxy,
+			skipSslCertificateValidation: prepared.settings.skipSslCertificateValidation,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			disableFollowRedirect: true,
@@ -411,12 +426,12 @@ async function sendAttempt(session: Session, attempt: Attempt): Promise<IN8nHttp
 		// n8n's httpRequestWithAuthentication puts the execution's signal over ours (so the
 		// Timeout could not end a trickling body): the key is added here, by the same check the
 		// credential runs on n8n 1.x (it refuses any origin but the Base URL's).
-		const sent = attempt.withKey ? await withKey(session, options) : options;
-		return (await session.ctx.helpers.httpRequest(sent)) as IN8nHttpFullResponse;
+		const sent = attempt.withKey ? await withKey(prepared, options) : options;
+		return (await prepared.ctx.helpers.httpRequest(sent)) as IN8nHttpFullResponse;
 	} catch (error) {
-		throwIfCancelled(session);
+		throwIfCancelled(prepared);
 		if (bound.timedOut()) return noAnswer('ETIMEDOUT');
-		if (!isNoAnswer(error)) throw asNodeError(session.ctx.getNode(), error, itemOf(session.ctx).itemIndex);
+		if (!isNoAnswer(error)) throw asNodeError(prepared.ctx.getNode(), error, itemOf(prepared.ctx).itemIndex);
 		return noAnswer(transportCode(error));
 	} finally {
 		bound.end();
@@ -428,8 +443,8 @@ function noAnswer(code: string | undefined): NoAnswer {
 }
 
 /** The attempt with the key, which `authenticateOnBaseUrlOnly` refuses to put on any origin but the API's. */
-async function withKey(session: Session, options: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-	return await authenticateOnBaseUrlOnly(session.credentials, options);
+async function withKey(prepared: PreparedRequest, options: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	return await authenticateOnBaseUrlOnly(prepared.credentials, options);
 }
 
 /** The absolute URL a request goes to. */
@@ -445,21 +460,21 @@ function targetUrl(request: IHttpRequestOptions, baseUrl: string): URL {
  * says, and a hop must go through the same policy as the first attempt. A hop to the API's origin
  * goes with the key; any other origin gets a plain request with no credential.
  */
-function nextHop(session: Session, from: Attempt, response: IN8nHttpFullResponse, hops: number): Attempt {
+function nextHop(prepared: PreparedRequest, from: Attempt, response: IN8nHttpFullResponse, hops: number): Attempt {
 	const status = response.statusCode;
 	const requestId = headerValue(response.headers as IDataObject, 'x-request-id');
 	const idSentence = requestId ? ` Request ID: ${requestId}.` : '';
 	const location = headerValue(response.headers as IDataObject, 'location');
 	if (!location) {
 		throw redirectError(
-			session,
+			prepared,
 			`Just Flow It answered with a redirect (HTTP ${status}) that says nowhere to go`,
 			`The answer had no Location header, so there was nothing to follow and nothing to output. Check that the Base URL in the credential is right; if it is, try again later or contact Just Flow It support.${idSentence}`,
 		);
 	}
 	if (hops > MAX_REDIRECTS) {
 		throw redirectError(
-			session,
+			prepared,
 			'Just Flow It redirected the request too many times',
 			`The node followed ${MAX_REDIRECTS} redirects and stopped. Check that the Base URL in the credential is right; if it is, try again later.${idSentence}`,
 		);
@@ -469,22 +484,23 @@ function nextHop(session: Session, from: Attempt, response: IN8nHttpFullResponse
 		next = new URL(location, from.target);
 	} catch {
 		throw redirectError(
-			session,
+			prepared,
 			`Just Flow It answered with a redirect (HTTP ${status}) to an address that is not a URL`,
 			`There was nothing the node could follow. Check that the Base URL in the credential is right; if it is, try again later or contact Just Flow It support.${idSentence}`,
 		);
 	}
 	if (next.protocol !== 'http:' && next.protocol !== 'https:') {
 		throw redirectError(
-			session,
+			prepared,
 			`Just Flow It redirected the request to a "${next.protocol.replace(/:$/, '')}" address, which the node does not follow`,
 			`The node follows redirects only to http and https addresses: another kind of address (a local file, an FTP server) is not an answer from the API. Check that the Base URL in the credential is right; if it is, contact Just Flow It support.${idSentence}`,
 		);
 	}
-	// 303, and 301/302 after a POST, turn into a GET without a body (as browsers and axios do).
+	// Only 307 and 308 keep the method and the body; any other 3xx (301, 302, 303 …) turns into a
+	// GET without a body, whatever the method (browsers and axios do so after a POST).
 	const keepsMethod = status === 307 || status === 308;
 	const method = keepsMethod ? from.options.method : 'GET';
-	const withKey = next.origin === session.apiOrigin;
+	const withKey = next.origin === prepared.apiOrigin;
 	const base = withKey ? from.options : plainRequest(from.options);
 	return {
 		options: {
@@ -500,8 +516,8 @@ function nextHop(session: Session, from: Attempt, response: IN8nHttpFullResponse
 	};
 }
 
-function redirectError(session: Session, message: string, description: string): NodeOperationError {
-	return new NodeOperationError(session.ctx.getNode(), message, { description, ...itemOf(session.ctx) });
+function redirectError(prepared: PreparedRequest, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(prepared.ctx.getNode(), message, { description, ...itemOf(prepared.ctx) });
 }
 
 /** A request for a host that is not the API: no credential and none of the API's headers. */
@@ -526,13 +542,13 @@ export async function downloadLink(
 	ctx: TransportContext,
 	link: string,
 	request: Omit<IHttpRequestOptions, 'url'>,
-	wording?: ApiWording,
+	sendOptions?: SendOptions,
 ): Promise<IN8nHttpFullResponse> {
 	// A link is read as a browser would read it on the API's page (`/x` is on its origin), not
 	// as a path under the base URL, so it is made absolute first.
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const url = new URL(link, `${normalizeBaseUrl(credentials.baseUrl)}/`);
-	return await sendApiRequest(ctx, { ...request, method: 'GET', url: url.href }, wording);
+	return await sendApiRequest(ctx, { ...request, method: 'GET', url: url.href }, sendOptions);
 }
 
 const NO_ANSWER_CODES = new Set([

@@ -8,7 +8,8 @@ import type {
 	PreSendAction,
 } from 'n8n-workflow';
 
-import { forToolUse, isToolNode, withoutAngleBrackets } from './errors';
+import { withoutAngleBrackets } from './secrets';
+import { forToolUse, isToolNode } from './tool';
 
 /** The 8-4-4-4-12 hex shape of the API's ids; versions vary, so nothing more is checked. */
 export const UUID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
