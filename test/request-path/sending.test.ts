@@ -252,6 +252,39 @@ describe('every redirect hop goes through the policy (finding 3)', () => {
 		expect(fake.requests.map((request) => request.status)).toEqual([302, 503, 200]);
 	});
 
+	it.each([
+		[301, 'PATCH'],
+		[302, 'DELETE'],
+	])('a %i on a %s keeps its method and body on the hop (a GET there would report a change never made)', async (status, method) => {
+		const diagram = fake.seedDiagram({ name: 'Before' });
+		fake.injectFailure({
+			method,
+			path: `/diagrams/${diagram.id}`,
+			query: { hop: false },
+			status,
+			body: '',
+			headers: { Location: `${fake.baseUrl}/diagrams/${diagram.id}?hop=1` },
+		});
+		const parameters =
+			method === 'PATCH'
+				? { resource: 'diagram', operation: 'update', diagramId: byId(String(diagram.id)), updateFields: { name: 'After' } }
+				: { resource: 'diagram', operation: 'delete', diagramId: byId(String(diagram.id)) };
+		const result = await run(fake, parameters);
+		expect(result.error).toBeUndefined();
+		expect(requestLines(fake)).toEqual([`${method} /diagrams/${diagram.id}`, `${method} /diagrams/${diagram.id}?hop=1`]);
+		if (method === 'PATCH') {
+			expect(fake.requests.map((request) => request.body)).toEqual([JSON.stringify({ name: 'After' }), JSON.stringify({ name: 'After' })]);
+			expect(result.items.map((item) => item.json.name)).toEqual(['After']);
+		} else {
+			expect(result.items.map((item) => item.json)).toEqual([{ deleted: true, id: diagram.id }]);
+		}
+		// What the API holds afterwards, read with a GET of its own.
+		fake.clearRequests();
+		const after = await run(fake, { resource: 'diagram', operation: 'get', diagramId: byId(String(diagram.id)) });
+		if (method === 'PATCH') expect(after.items.map((item) => item.json.name)).toEqual(['After']);
+		else expect(after.error?.message).toBe('The diagram was not found');
+	});
+
 	it('a 3xx without Location is an error that says so, not the redirect body as the diagram', async () => {
 		const diagram = fake.seedDiagram({ name: 'Nowhere' });
 		fake.injectFailure({

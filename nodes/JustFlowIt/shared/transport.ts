@@ -39,7 +39,7 @@ import { rememberSecret, withoutSecretsInError } from './secrets';
  * | outcome                                    | GET, PATCH, DELETE                  | POST                        |
  * |--------------------------------------------|-------------------------------------|-----------------------------|
  * | 2xx                                        | done                                | done                        |
- * | 3xx with an http(s) Location               | follow: the next attempt (at most 5 hops), under this same policy; 307 and 308 keep the method and body, any other 3xx becomes a GET without one | same |
+ * | 3xx with an http(s) Location               | follow: the next attempt (at most 5 hops), under this same policy; a 303 (and a 301/302 after a POST) becomes a GET without a body, any other keeps method and body | same |
  * | 3xx without Location, to a non-URL or to another scheme, or a 6th hop | fail  | fail                        |
  * | 429 rate_limit_exceeded                    | wait Retry-After (5 s if absent), send again | same (a 429 was not carried out) |
  * | 429/403/402 quota_exceeded                 | fail                                | fail                        |
@@ -496,20 +496,21 @@ function nextHop(prepared: PreparedRequest, from: Attempt, response: IN8nHttpFul
 			`The node follows redirects only to http and https addresses: another kind of address (a local file, an FTP server) is not an answer from the API. Check that the Base URL in the credential is right; if it is, contact Just Flow It support.${idSentence}`,
 		);
 	}
-	// Only 307 and 308 keep the method and the body; any other 3xx (301, 302, 303 …) turns into a
-	// GET without a body, whatever the method (browsers and axios do so after a POST).
-	const keepsMethod = status === 307 || status === 308;
-	const method = keepsMethod ? from.options.method : 'GET';
+	// As the Fetch standard says: a 303, and a 301 or 302 after a POST, turn into a GET without a
+	// body; any other redirect keeps the method and body. (Turning a PATCH or DELETE into a GET
+	// would take the GET's 2xx for a change that was never made.)
+	const method = (from.options.method ?? 'GET').toUpperCase();
+	const becomesGet = status === 303 || ((status === 301 || status === 302) && method === 'POST');
 	const withKey = next.origin === prepared.apiOrigin;
 	const base = withKey ? from.options : plainRequest(from.options);
 	return {
 		options: {
 			...base,
-			method,
+			method: becomesGet ? 'GET' : from.options.method,
 			url: next.href,
 			baseURL: undefined,
 			qs: undefined,
-			...(keepsMethod ? {} : { body: undefined }),
+			...(becomesGet ? { body: undefined } : {}),
 		},
 		target: next,
 		withKey,
