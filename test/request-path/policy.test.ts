@@ -2,7 +2,8 @@
  * The request path's policy, defect by defect (issue 9): each test runs the node through n8n's
  * engine against the fake API and asserts what was sent and what the user is told.
  */
-import type { IBinaryData } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, INodeParameters, INodeTypeDescription } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 
 import { binaryBytes, byId, byUrl, requestLines, run, useFake, TEST_KEY } from '../support/context';
 
@@ -218,12 +219,37 @@ describe('ids in every form reach the declared route', () => {
 		expect(JSON.parse(fake.requests[0].body)).toEqual({ folder_id: folder.id });
 	});
 
-	it('Diagram → Get, Export and Render → Image share one diagram picker, so a picked diagram stays', async () => {
+	it('a diagram picked for Diagram → Get stays picked when the operation becomes Export or Render → Image, and those then request that diagram', async () => {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const { loadPackage } = require('../harness/engine');
 		const { nodeTypes } = await loadPackage();
-		const properties = nodeTypes['n8n-nodes-justflowit.justFlowIt'].description.properties as Array<{ name: string }>;
-		expect(properties.filter((property) => property.name === 'diagramId')).toHaveLength(1);
+		const description = nodeTypes['n8n-nodes-justflowit.justFlowIt'].description as INodeTypeDescription;
+		/** The parameters n8n keeps after an edit: displayed ones that differ from their defaults (as the editor stores them). */
+		const keptAfterEdit = (parameters: INodeParameters) =>
+			NodeHelpers.getNodeParameters(description.properties, parameters, false, false, { typeVersion: 1 }, description) as INodeParameters;
+		const diagram = fake.seedDiagram({ name: 'Picked' });
+		const picked = { __rl: true, mode: 'list', value: String(diagram.id), cachedResultName: 'Picked' };
+
+		const savedAsGet = keptAfterEdit({ resource: 'diagram', operation: 'get', diagramId: picked });
+		expect(savedAsGet.diagramId).toEqual(picked);
+		const asExport = keptAfterEdit({ ...savedAsGet, operation: 'export' });
+		expect(asExport.diagramId).toEqual(picked);
+		const asImage = keptAfterEdit({ ...asExport, resource: 'render', operation: 'image' });
+		expect(asImage.diagramId).toEqual(picked);
+		// For contrast, what n8n does to a value the new operation does not display: it is dropped.
+		const savedAsUpdate = keptAfterEdit({ resource: 'diagram', operation: 'update', diagramId: picked, updateFields: { name: 'New name' } });
+		expect(savedAsUpdate.updateFields).toEqual({ name: 'New name' });
+		expect(keptAfterEdit({ ...savedAsUpdate, operation: 'export' })).toEqual({ resource: 'diagram', operation: 'export', diagramId: picked });
+
+		for (const [parameters, line] of [
+			[asExport, `GET /diagrams/${diagram.id}/bpmn`],
+			[asImage, `GET /diagrams/${diagram.id}/image?format=png&theme=light`],
+		] as const) {
+			fake.clearRequests();
+			const result = await run(fake, parameters as IDataObject);
+			expect(result.error).toBeUndefined();
+			expect(requestLines(fake)).toEqual([line]);
+		}
 	});
 });
 
