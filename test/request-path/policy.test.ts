@@ -7,6 +7,9 @@ import { NodeHelpers } from 'n8n-workflow';
 
 import { binaryBytes, byId, byUrl, requestLines, run, useFake, TEST_KEY } from '../support/context';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { useVirtualClock } = require('../harness/virtual-clock');
+
 const fake = useFake();
 const UNKNOWN_ID = '3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31';
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -100,24 +103,43 @@ describe('cancel', () => {
 });
 
 describe('cancel during a rate-limit wait', () => {
-	it('cancelling the execution ends a wait behind a 429 (Retry-After 600) at once: the request is not sent again', async () => {
-		const key = ownKey('cancelwait');
-		const diagram = fake.seedDiagram({ key: key.apiKey, name: 'Waiting' });
-		fake.injectFailure({ path: `/diagrams/${diagram.id}`, ...rateLimited('600') });
-		const cancelWhen = new Promise<void>((resolve) => {
-			const watch = setInterval(() => {
-				if (fake.requests.length === 0) return;
-				clearInterval(watch);
-				resolve();
-			}, 20);
-		});
-		const result = await run(
-			fake,
-			{ resource: 'diagram', operation: 'get', diagramId: byId(String(diagram.id)), requestOptions: { maxRateLimitWait: 900 } },
-			{ credentials: key, cancelWhen },
-		);
-		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`]);
-		expect(result.items).toEqual([]);
+	it('cancelling the execution during a wait behind a 429 (Retry-After 600) ends it at once: no more waited time, the request not sent again', async () => {
+		// The node's waits run on a simulated clock (a wait moves it on at once), so a wait the cancel
+		// did not end would show as waited time and a second request here, not as a test that hangs.
+		const clock = useVirtualClock(fake) as { restore(): void };
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const { systemClock } = require('../../dist/nodes/JustFlowIt/shared/rateGate') as typeof import('../../nodes/JustFlowIt/shared/rateGate');
+		const simulatedSleep = systemClock.sleep;
+		let pressStop!: () => void;
+		const cancelWhen = new Promise<void>((resolve) => (pressStop = resolve));
+		let stopped = false;
+		let waitedAfterStopMs = 0;
+		systemClock.sleep = async (ms, signal) => {
+			if (!stopped && fake.requests.length > 0) {
+				// The user presses Stop as the node starts waiting; n8n aborts the execution's signal.
+				stopped = true;
+				pressStop();
+				await new Promise((resolve) => setImmediate(resolve));
+			}
+			await simulatedSleep(ms, signal);
+			if (stopped) waitedAfterStopMs += ms;
+		};
+		try {
+			const key = ownKey('cancelwait');
+			const diagram = fake.seedDiagram({ key: key.apiKey, name: 'Waiting' });
+			fake.injectFailure({ path: `/diagrams/${diagram.id}`, ...rateLimited('600') });
+			const result = await run(
+				fake,
+				{ resource: 'diagram', operation: 'get', diagramId: byId(String(diagram.id)), requestOptions: { maxRateLimitWait: 900 } },
+				{ credentials: key, cancelWhen },
+			);
+			expect(stopped).toBe(true);
+			expect(waitedAfterStopMs).toBe(0);
+			expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`]);
+			expect(result.items).toEqual([]);
+		} finally {
+			clock.restore();
+		}
 	});
 });
 
