@@ -65,6 +65,12 @@ describe('Generate → Create', () => {
 		expect(file.fileName).toBe(`${String(diagram.items[0].json.name)} (${String(item.json.diagram_id)}).svg`);
 	});
 
+	it('a prompt of only spaces fails with "Prompt is empty" and sends no request (no generation started, no quota used)', async () => {
+		const result = await run(fake, generate({ prompt: '  ' }));
+		expect(fake.requests).toHaveLength(0);
+		expect(result.error?.message).toBe('Prompt is empty');
+	});
+
 	it('returns the queued generation at once when waiting is off', async () => {
 		const result = await run(fake, generate({ waitForCompletion: false }));
 		expect(result.error).toBeUndefined();
@@ -139,11 +145,5 @@ describe('Generate → Get', () => {
 		expect(result.error).toBeUndefined();
 		expect(requestLines(fake)).toEqual([`GET /generations/${id}`]);
 		expect(result.items[0].json).toMatchObject({ object: 'generation', id });
-	});
-
-	it('refuses an empty prompt before any request', async () => {
-		const result = await run(fake, generate({ prompt: '  ' }));
-		expect(fake.requests).toHaveLength(0);
-		expect(result.error?.message).toBe('Prompt is empty');
 	});
 });
