@@ -266,6 +266,7 @@ describe('server faults and broken answers', () => {
 
 	it('a DELETE of an unknown diagram on the first try is still an error', async () => {
 		const result = await run(fake, { resource: 'diagram', operation: 'delete', diagramId: byId(UNKNOWN_ID) });
+		expect(requestLines(fake)).toEqual([`DELETE /diagrams/${UNKNOWN_ID}`]);
 		expect(result.error?.message).toBe('The diagram was not found');
 	});
 

@@ -1,4 +1,4 @@
-import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INode, INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, ICredentialType, IHttpRequestOptions, INode, INodeParameters } from 'n8n-workflow';
 import { getCredentialAllowedDomains, isDomainAllowed, NodeHelpers, Workflow } from 'n8n-workflow';
 
 import {
@@ -10,6 +10,8 @@ import {
 
 import { LIVE_KEY, requestLines, run, TEST_KEY, useFake } from '../support/context';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lodashGet = require('lodash/get') as (object: unknown, path: string) => unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { loadPackage } = require('../harness/engine');
 
@@ -194,11 +196,52 @@ describe('credential justFlowItApi', () => {
 		});
 	});
 
-	it('has a credential test that lists one diagram and reads the API error code, not only the status', () => {
-		// What each rule says, through n8n's own credential tester (POST /rest/credentials/test), is
-		// proven in test/browser/editor.browser.js against a running n8n.
-		const test = credentialType.test!;
-		expect(test.request).toMatchObject({ url: '/diagrams', qs: { limit: 1 }, json: true, ignoreHttpStatusErrors: true });
-		expect((test.rules ?? []).every((rule) => rule.type === 'responseSuccessBody')).toBe(true);
+	describe("the credential test (Test button): n8n's rule evaluation over the fake's real answers", () => {
+		/**
+		 * What n8n's credential tester does with the answer (n8n 2.41.1, cli/dist/services/
+		 * credentials-tester.service.js): the first `responseSuccessBody` rule whose `key` (lodash get)
+		 * equals its `value` fails the test with its message; no match is "Connection tested successfully".
+		 */
+		function verdict(body: unknown): string {
+			for (const rule of credentialType.test!.rules ?? []) {
+				if (rule.type !== 'responseSuccessBody') continue;
+				if (lodashGet(body, rule.properties.key) === rule.properties.value) return rule.properties.message;
+			}
+			return 'OK';
+		}
+
+		/** Sends the credential's own test request (its method, url and qs) to `baseUrl` with `apiKey`. */
+		async function testWith(apiKey: string | undefined, baseUrl = fake.baseUrl): Promise<string> {
+			const request = credentialType.test!.request;
+			expect(request).toMatchObject({ url: '/diagrams', qs: { limit: 1 }, json: true, ignoreHttpStatusErrors: true });
+			const url = `${baseUrl}${request.url}?${new URLSearchParams(request.qs as Record<string, string>)}`;
+			const answer = await fetch(url, { headers: apiKey === undefined ? {} : { Authorization: `Bearer ${apiKey}` } });
+			return verdict(await answer.json());
+		}
+
+		const keyWith = (name: string, options: IDataObject) => {
+			const apiKey = `jfi_sk_test_${name.padEnd(24, '0').slice(0, 24)}`;
+			fake.addKey(apiKey, options);
+			return apiKey;
+		};
+
+		it('a working key passes; each API error code the test can meet fails it with the message for that code', async () => {
+			expect(await testWith(TEST_KEY)).toBe('OK');
+			expect(await testWith(undefined)).toMatch(/^No key reached Just Flow It\./);
+			expect(await testWith('jfi_sk_test_UnknownKeyUnknownKey00000')).toMatch(/^The secret key was not accepted\./);
+			expect(await testWith(keyWith('Revoked', { status: 'revoked' }))).toBe(
+				'This secret key was revoked. Create a new key in Just Flow It under Settings → API keys and paste it here.',
+			);
+			expect(await testWith(keyWith('Expired', { status: 'expired' }))).toBe(
+				'This secret key has expired. Create a new key in Just Flow It under Settings → API keys and paste it here.',
+			);
+			expect(await testWith(keyWith('FreePlan', { plan: 'free' }))).toMatch(/^The key is valid, but the Just Flow It account is not on a Pro or Team plan/);
+			expect(await testWith(keyWith('NoRead', { scopes: ['generate'] }))).toMatch(/^The key is valid, but it lacks the diagrams:read scope/);
+			expect(await testWith(TEST_KEY, fake.baseUrl.replace(/\/api\/v1$/, '/api/v2'))).toMatch(/^The Base URL did not answer like the Just Flow It API\./);
+			fake.injectFailure({ path: '/diagrams', status: 429, body: { error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'Slow down.' } } });
+			expect(await testWith(TEST_KEY)).toBe('The key is valid, but Just Flow It is rate-limiting it right now (120 requests a minute). Wait a minute and test again.');
+			fake.injectFailure({ path: '/diagrams', status: 500, body: { error: { type: 'api_error', code: 'internal_error', message: 'Oops.' } } });
+			expect(await testWith(TEST_KEY)).toBe('Just Flow It had a server problem. Try again in a few minutes.');
+		});
 	});
 });

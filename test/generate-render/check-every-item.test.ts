@@ -80,12 +80,13 @@ describe('Generate → Create checks every item before the first generation', ()
 		expect(result.error?.message).toBe('Item 2: Generation Timeout "soon" is not a number greater than 0');
 	});
 
-	it('sends no POST when a later item cannot even work out its prompt expression', async () => {
+	it('sends no POST when a later item cannot even work out its prompt expression, and says which item and that nothing was sent', async () => {
 		const result = await run(fake, generate({ prompt: '={{ $json.form.answer.trim() }}' }), {
 			input: [{ json: { form: { answer: 'Purchase approval' } } }, { json: {} }],
 		});
 		expect(fake.requests).toHaveLength(0);
-		expect(result.error).toBeDefined();
+		expect(result.error?.message).toMatch(/^Item 2: /);
+		expect(result.error?.description?.slice(-NOTHING_SENT.length)).toBe(NOTHING_SENT);
 	});
 
 	it('keeps the message of a single bad item as it is', async () => {

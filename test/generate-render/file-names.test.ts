@@ -43,6 +43,7 @@ describe('Diagram → Export file names', () => {
 		NAMES.map((name) => fake.seedDiagram({ name }));
 		const first = await exportAll();
 		const second = await exportAll();
+		expect(first.names).toHaveLength(NAMES.length);
 		expect(second.names).toEqual(first.names);
 	});
 });

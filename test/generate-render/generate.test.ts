@@ -16,6 +16,30 @@ const generate = (extra: Record<string, unknown> = {}) => ({
 	...extra,
 });
 
+/**
+ * Runs the node's clock (`systemClock` of the built rateGate, which the generation poll reads) and
+ * the fake's request clock on one simulated time, until `restore()`.
+ */
+function simulateTime(): { restore(): void } {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { systemClock } = require('../../dist/nodes/JustFlowIt/shared/rateGate') as typeof import('../../nodes/JustFlowIt/shared/rateGate');
+	const real = { now: systemClock.now, sleep: systemClock.sleep };
+	let nowMs = Date.parse('2026-06-01T00:00:00Z');
+	systemClock.now = () => nowMs;
+	systemClock.sleep = async (ms, signal) => {
+		if (signal?.aborted) throw new Error('Cancelled');
+		nowMs += ms;
+		await new Promise((resolve) => setImmediate(resolve));
+	};
+	fake.useRequestClock(() => nowMs);
+	return {
+		restore() {
+			Object.assign(systemClock, real);
+			fake.useRequestClock(null);
+		},
+	};
+}
+
 describe('Generate → Create', () => {
 	it('waits for the generation and returns it with the PNG image, fetched through the image endpoint', async () => {
 		const result = await run(fake, generate({ options: { name: 'Onboarding' } }));
@@ -31,7 +55,9 @@ describe('Generate → Create', () => {
 		});
 		const lines = requestLines(fake);
 		expect(lines[0]).toBe('POST /diagrams/generate');
-		expect(lines.slice(1, -1).every((line) => line === `GET /generations/${item.json.id}`)).toBe(true);
+		const polls = lines.slice(1, -1);
+		expect(polls.length).toBeGreaterThan(0);
+		expect(polls).toEqual(polls.map(() => `GET /generations/${item.json.id}`));
 		expect(lines[lines.length - 1]).toBe(`GET /diagrams/${diagramId}/image?format=png&theme=light`);
 		expect(JSON.parse(fake.requests[0].body)).toEqual({ prompt: generate().prompt, name: 'Onboarding' });
 		const file = item.binary?.data as IBinaryData;
@@ -63,6 +89,12 @@ describe('Generate → Create', () => {
 		const diagram = await run(fake, { resource: 'diagram', operation: 'get', diagramId: byId(String(item.json.diagram_id)) });
 		expect(diagram.items[0].json.folder_id).toBe(folder.id);
 		expect(file.fileName).toBe(`${String(diagram.items[0].json.name)} (${String(item.json.diagram_id)}).svg`);
+	});
+
+	it('a prompt of only spaces fails with "Prompt is empty" and sends no request (no generation started, no quota used)', async () => {
+		const result = await run(fake, generate({ prompt: '  ' }));
+		expect(fake.requests).toHaveLength(0);
+		expect(result.error?.message).toBe('Prompt is empty');
 	});
 
 	it('returns the queued generation at once when waiting is off', async () => {
@@ -119,15 +151,24 @@ describe('Generate → Create', () => {
 		);
 	});
 
-	it('polls a job that takes about 4 s no more often than the backoff allows', async () => {
-		fake.settings.generation = { ...fake.settings.generation, queuedMs: 500, runningMs: 3500 };
-		const result = await run(fake, generate({ downloadImage: false }));
-		expect(result.items[0].json.status).toBe('succeeded');
-		const polls = fake.requests.filter((request) => request.path.includes('/generations/')).length;
-		// Schedule: 2 s, then 15 % of the elapsed time (≥ 0.5 s): 2, 2.5, 3, 3.5, 4.0, 4.6 → ≤ 7 polls.
-		expect(polls).toBeGreaterThanOrEqual(3);
-		expect(polls).toBeLessThanOrEqual(7);
+	it('polls a job that takes 4 s on its backoff (first after 2 s, then 15 % of the time waited, at least 0.5 s) and stops at the first poll that finds it done', async () => {
+		// A simulated clock for the node's waits and the fake's requests: a wait moves it on at once, a
+		// request takes no time, so the schedule is exact whatever the machine's load.
+		const clock = simulateTime();
+		try {
+			fake.settings.generation = { ...fake.settings.generation, queuedMs: 500, runningMs: 3500 };
+			const result = await run(fake, generate({ downloadImage: false }));
+			expect(result.error).toBeUndefined();
+			expect(result.items[0].json.status).toBe('succeeded');
+			const [post, ...polls] = fake.requests;
+			expect(requestLines(fake)).toEqual(['POST /diagrams/generate', ...polls.map(() => `GET /generations/${result.items[0].json.id}`)]);
+			// 2 s, then max(0.5 s, 15 % of the time since the POST): 2.0, 2.5, 3.0, 3.5 (running), 4.025 (done at 4.0).
+			expect(polls.map((request) => request.at - post.at)).toEqual([2000, 2500, 3000, 3500, 4025]);
+		} finally {
+			clock.restore();
+		}
 	});
+
 });
 
 describe('Generate → Get', () => {
@@ -139,11 +180,5 @@ describe('Generate → Get', () => {
 		expect(result.error).toBeUndefined();
 		expect(requestLines(fake)).toEqual([`GET /generations/${id}`]);
 		expect(result.items[0].json).toMatchObject({ object: 'generation', id });
-	});
-
-	it('refuses an empty prompt before any request', async () => {
-		const result = await run(fake, generate({ prompt: '  ' }));
-		expect(fake.requests).toHaveLength(0);
-		expect(result.error?.message).toBe('Prompt is empty');
 	});
 });

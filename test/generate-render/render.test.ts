@@ -66,13 +66,17 @@ describe('Render → Image', () => {
 		expect((result.items[0].binary?.data as IBinaryData).fileName).toBe(`Picked (${diagram.id}).png`);
 	});
 
-	it('light and dark renders differ', async () => {
+	it('Theme light and dark are each sent as asked, and the images differ', async () => {
 		const diagram = fake.seedDiagram({ name: 'Themes' });
 		const light = await run(fake, render(String(diagram.id), { theme: 'light' }));
 		const dark = await run(fake, render(String(diagram.id), { theme: 'dark' }));
 		const lightBytes = await binaryBytes(light.items[0].binary?.data as IBinaryData);
 		const darkBytes = await binaryBytes(dark.items[0].binary?.data as IBinaryData);
 		expect(lightBytes.equals(darkBytes)).toBe(false);
+		expect(requestLines(fake)).toEqual([
+			`GET /diagrams/${diagram.id}/image?format=png&theme=light`,
+			`GET /diagrams/${diagram.id}/image?format=png&theme=dark`,
+		]);
 	});
 
 	it('takes the file name from the input item when it is the same diagram (no extra request)', async () => {

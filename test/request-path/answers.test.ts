@@ -153,6 +153,7 @@ describe('a 404 on a path without an id blames the address, not a missing object
 
 	it('a 404 on a path with an id still says the diagram was not found', async () => {
 		const result = await run(fake, getDiagram('3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31'));
+		expect(requestLines(fake)).toEqual(['GET /diagrams/3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31']);
 		expect(result.error?.message).toBe('The diagram was not found');
 	});
 });

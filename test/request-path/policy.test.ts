@@ -2,9 +2,13 @@
  * The request path's policy, defect by defect (issue 9): each test runs the node through n8n's
  * engine against the fake API and asserts what was sent and what the user is told.
  */
-import type { IBinaryData } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, INodeParameters, INodeTypeDescription } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 
 import { binaryBytes, byId, byUrl, requestLines, run, useFake, TEST_KEY } from '../support/context';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { useVirtualClock } = require('../harness/virtual-clock');
 
 const fake = useFake();
 const UNKNOWN_ID = '3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31';
@@ -99,24 +103,43 @@ describe('cancel', () => {
 });
 
 describe('cancel during a rate-limit wait', () => {
-	it('cancelling the execution ends a wait behind a 429 (Retry-After 600) at once: the request is not sent again', async () => {
-		const key = ownKey('cancelwait');
-		const diagram = fake.seedDiagram({ key: key.apiKey, name: 'Waiting' });
-		fake.injectFailure({ path: `/diagrams/${diagram.id}`, ...rateLimited('600') });
-		const cancelWhen = new Promise<void>((resolve) => {
-			const watch = setInterval(() => {
-				if (fake.requests.length === 0) return;
-				clearInterval(watch);
-				resolve();
-			}, 20);
-		});
-		const result = await run(
-			fake,
-			{ resource: 'diagram', operation: 'get', diagramId: byId(String(diagram.id)), requestOptions: { maxRateLimitWait: 900 } },
-			{ credentials: key, cancelWhen },
-		);
-		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`]);
-		expect(result.items).toEqual([]);
+	it('cancelling the execution during a wait behind a 429 (Retry-After 600) ends it at once: no more waited time, the request not sent again', async () => {
+		// The node's waits run on a simulated clock (a wait moves it on at once), so a wait the cancel
+		// did not end would show as waited time and a second request here, not as a test that hangs.
+		const clock = useVirtualClock(fake) as { restore(): void };
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const { systemClock } = require('../../dist/nodes/JustFlowIt/shared/rateGate') as typeof import('../../nodes/JustFlowIt/shared/rateGate');
+		const simulatedSleep = systemClock.sleep;
+		let pressStop!: () => void;
+		const cancelWhen = new Promise<void>((resolve) => (pressStop = resolve));
+		let stopped = false;
+		let waitedAfterStopMs = 0;
+		systemClock.sleep = async (ms, signal) => {
+			if (!stopped && fake.requests.length > 0) {
+				// The user presses Stop as the node starts waiting; n8n aborts the execution's signal.
+				stopped = true;
+				pressStop();
+				await new Promise((resolve) => setImmediate(resolve));
+			}
+			await simulatedSleep(ms, signal);
+			if (stopped) waitedAfterStopMs += ms;
+		};
+		try {
+			const key = ownKey('cancelwait');
+			const diagram = fake.seedDiagram({ key: key.apiKey, name: 'Waiting' });
+			fake.injectFailure({ path: `/diagrams/${diagram.id}`, ...rateLimited('600') });
+			const result = await run(
+				fake,
+				{ resource: 'diagram', operation: 'get', diagramId: byId(String(diagram.id)), requestOptions: { maxRateLimitWait: 900 } },
+				{ credentials: key, cancelWhen },
+			);
+			expect(stopped).toBe(true);
+			expect(waitedAfterStopMs).toBe(0);
+			expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`]);
+			expect(result.items).toEqual([]);
+		} finally {
+			clock.restore();
+		}
 	});
 });
 
@@ -218,12 +241,37 @@ describe('ids in every form reach the declared route', () => {
 		expect(JSON.parse(fake.requests[0].body)).toEqual({ folder_id: folder.id });
 	});
 
-	it('Diagram → Get, Export and Render → Image share one diagram picker, so a picked diagram stays', async () => {
+	it('a diagram picked for Diagram → Get stays picked when the operation becomes Export or Render → Image, and those then request that diagram', async () => {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const { loadPackage } = require('../harness/engine');
 		const { nodeTypes } = await loadPackage();
-		const properties = nodeTypes['n8n-nodes-justflowit.justFlowIt'].description.properties as Array<{ name: string }>;
-		expect(properties.filter((property) => property.name === 'diagramId')).toHaveLength(1);
+		const description = nodeTypes['n8n-nodes-justflowit.justFlowIt'].description as INodeTypeDescription;
+		/** The parameters n8n keeps after an edit: displayed ones that differ from their defaults (as the editor stores them). */
+		const keptAfterEdit = (parameters: INodeParameters) =>
+			NodeHelpers.getNodeParameters(description.properties, parameters, false, false, { typeVersion: 1 }, description) as INodeParameters;
+		const diagram = fake.seedDiagram({ name: 'Picked' });
+		const picked = { __rl: true, mode: 'list', value: String(diagram.id), cachedResultName: 'Picked' };
+
+		const savedAsGet = keptAfterEdit({ resource: 'diagram', operation: 'get', diagramId: picked });
+		expect(savedAsGet.diagramId).toEqual(picked);
+		const asExport = keptAfterEdit({ ...savedAsGet, operation: 'export' });
+		expect(asExport.diagramId).toEqual(picked);
+		const asImage = keptAfterEdit({ ...asExport, resource: 'render', operation: 'image' });
+		expect(asImage.diagramId).toEqual(picked);
+		// For contrast, what n8n does to a value the new operation does not display: it is dropped.
+		const savedAsUpdate = keptAfterEdit({ resource: 'diagram', operation: 'update', diagramId: picked, updateFields: { name: 'New name' } });
+		expect(savedAsUpdate.updateFields).toEqual({ name: 'New name' });
+		expect(keptAfterEdit({ ...savedAsUpdate, operation: 'export' })).toEqual({ resource: 'diagram', operation: 'export', diagramId: picked });
+
+		for (const [parameters, line] of [
+			[asExport, `GET /diagrams/${diagram.id}/bpmn`],
+			[asImage, `GET /diagrams/${diagram.id}/image?format=png&theme=light`],
+		] as const) {
+			fake.clearRequests();
+			const result = await run(fake, parameters as IDataObject);
+			expect(result.error).toBeUndefined();
+			expect(requestLines(fake)).toEqual([line]);
+		}
 	});
 });
 

@@ -25,6 +25,8 @@ export interface LoggedRequest {
 	json?: IDataObject;
 	status: number;
 	requestId: string;
+	/** When the fake took the request, on its request clock (ms; simulated under test/harness/virtual-clock.js). */
+	at: number;
 }
 
 export interface FakeServer {
@@ -50,6 +52,8 @@ export interface FakeServer {
 	seedFolder(args: IDataObject): IDataObject;
 	seedDiagram(args: IDataObject): IDataObject;
 	seedDiagrams(count: number, args?: IDataObject): IDataObject[];
+	/** Times requests (rate limits, Retry-After, Date, generations) on `now` instead of Date.now; null restores it. */
+	useRequestClock(now: (() => number) | null): void;
 }
 
 export async function startFake(options: IDataObject = {}): Promise<FakeServer> {

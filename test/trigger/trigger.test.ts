@@ -220,7 +220,7 @@ describe('New or Updated Diagram', () => {
 		expect(fake.requests).toHaveLength(3);
 	});
 
-	it('PATCH that changes nothing moves no updated_at and emits nothing', async () => {
+	it('a diagram PATCHed with its own name (nothing changed) is not emitted', async () => {
 		const [diagram] = fake.seedDiagrams(1);
 		const { state } = await pollOk(params);
 		fake.changeDiagram(diagram.id as string, { name: diagram.name as string });
