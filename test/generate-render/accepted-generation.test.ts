@@ -77,6 +77,15 @@ describe('Generate → Create keeps an accepted generation when a later step fai
 		);
 	});
 
+	it('a poll answered with a web page fails at once with the generation id (not "still running" until the timeout)', async () => {
+		fake.injectFailure({ method: 'GET', path: POLL, status: 200, body: '<html><body>Sign in</body></html>' });
+		const result = await run(fake, generate({ options: { timeout: 600 } }));
+		const generationId = startedGenerationId();
+		expect(requestLines(fake)).toEqual(['POST /diagrams/generate', `GET /generations/${generationId}`]);
+		expect(result.error?.message).toBe('Just Flow It answered with a web page instead of the generation');
+		expect(result.error?.description).toContain(pickUpAdvice({ generationId }));
+	});
+
 	it('a failed poll under Continue On Fail gives an error item with generationId and diagramId fields', async () => {
 		fake.injectFailure({ method: 'GET', path: POLL, status: 404, code: 'resource_not_found', message: 'No such generation.' });
 		const result = await run(fake, generate(), { continueOnFail: true });

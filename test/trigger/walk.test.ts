@@ -315,4 +315,11 @@ describe('declared causes (error.failure, as n8n 2.41 reads them) on every poll 
 		expect(failed.error?.failure).toMatchObject(expected);
 		expect(failed.staticData).toEqual({});
 	});
+
+	it('a key that does not match the Environment (found before any request) is credential-invalid', async () => {
+		const failed = await poll('jfi_sk_live_ProductionKeyInStaging000000', { event: 'diagramCreated' });
+		expect(fake.requests).toEqual([]);
+		expect(failed.error?.failure).toEqual({ cause: 'credential-invalid' });
+		expect(failed.staticData).toEqual({});
+	});
 });

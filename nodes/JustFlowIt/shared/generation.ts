@@ -4,6 +4,7 @@ import type { IDataObject, IExecuteSingleFunctions, INodeExecutionData, JsonObje
 import { diagramImage, imageItem, lookUpDiagramName } from './binary';
 import { API_PATHS, apiPath } from './constants';
 import type { ImageFormat } from './constants';
+import { readJsonObject } from './answers';
 import { asNodeError, RETRY_ON_FAIL_ADVICE } from './errors';
 import { bodyToObject } from './http';
 import { withoutAngleBrackets } from './secrets';
@@ -85,8 +86,8 @@ function keepingIds(ctx: IExecuteSingleFunctions, caught: unknown, ids: Accepted
 /**
  * postReceive of Generate → Create: unless Wait for Completion is off, polls the generation until
  * it succeeds or fails, bounded by Options → Generation Timeout. Any status other than the two
- * terminal ones counts as still running (contract §16.7), and so does a poll's answer that is not
- * a JSON object. A cancel of the execution stops it.
+ * terminal ones counts as still running (contract §16.7); a poll's answer that is not the
+ * generation (empty, a web page, JSON without an id) is an error. A cancel of the execution stops it.
  * Any failure on the way keeps the generation's id (keepingIds): it is paid for already.
  */
 export async function waitForGeneration(
@@ -145,7 +146,8 @@ async function pollUntilDone(ctx: IExecuteSingleFunctions, generation: IDataObje
 			});
 		}
 		const response = await sendApiRequest(ctx, { method: 'GET', url: apiPath(API_PATHS.generation, id) });
-		current = { ...(bodyToObject(response.body) ?? {}) };
+		// A poll answer that is not the generation is an error (its id is kept), never "still running".
+		current = readJsonObject(response, { node: ctx.getNode(), what: 'the generation', itemIndex: ctx.getItemIndex() });
 		waitMs = pollDelay(systemClock.now() - startedAt);
 	}
 	return current;

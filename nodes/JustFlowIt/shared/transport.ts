@@ -163,7 +163,12 @@ async function prepareRequest(
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	rememberSecret(credentials.apiKey);
 	const problem = findCredentialProblem(credentials);
-	if (problem) throw new NodeOperationError(ctx.getNode(), problem.message, { description: problem.fix, ...itemOf(ctx) });
+	if (problem) {
+		const error = new NodeOperationError(ctx.getNode(), problem.message, { description: problem.fix, ...itemOf(ctx) });
+		// The trigger's poll scheduler (n8n 2.41) backs off until the credential is fixed.
+		error.failure = { cause: 'credential-invalid' };
+		throw error;
+	}
 	const baseUrl = normalizeBaseUrl(credentials.baseUrl);
 	const route = routeOf(method, url, baseUrl);
 	// One gate per key and base URL, found by a hash: the key itself is never kept.
