@@ -14,6 +14,7 @@ const engine = require('../test/harness/engine');
 const { TEST_KEY } = require('../test/fake/server');
 const { ensureN8nInstalled } = require('../test/e2e/n8n-runner');
 const { benchProcesses, startFakeProcess } = require('./processes');
+const { benchMemory } = require('./memory');
 
 const ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -319,6 +320,11 @@ async function main() {
 	report.push('');
 
 	report.push(...processesReport);
+
+	// -------------------------------------------------------------------------------------------
+	// 7. Memory at scale
+	progress('memory at scale');
+	report.push(...(await benchMemory({ call: fake.call, baseUrl }, progress)));
 
 	report.push(
 		'## Notes',

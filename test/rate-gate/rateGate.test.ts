@@ -356,6 +356,31 @@ describe('window ends and other processes', () => {
 		expect(waiting.all[1].state).toBe('resolved');
 	});
 
+	it('1,000 requests waiting with a cancel signal: each answer wakes the next in line, not every waiter (work linear in requests)', async () => {
+		// Finding 9 of issue 17: every answer woke every waiter, and each wake added a handler to the
+		// waiter's abort promise: memory and time grew with the square of the items.
+		const { clock, gate } = setup();
+		const controller = new AbortController();
+		const options = { maxWaitMs: 300_000, signal: controller.signal };
+		const first = track(gate.acquire(options));
+		await flush();
+		gate.release(first.value as number, { status: 200, headers: rl(10, 60, 10) }); // not counted: 10 in flight
+		const all = Array.from({ length: 1_000 }, () => track(gate.acquire(options)));
+		await flush();
+		clock.nowCalls = 0;
+		for (let done = 0; done < all.length; done++) {
+			const ticket = all[done].value as number;
+			gate.release(ticket, { status: 200, headers: rl(10, 60, 10) });
+			await Promise.resolve();
+			await Promise.resolve();
+		}
+		await flush();
+		expect(all.every((t) => t.state === 'resolved')).toBe(true);
+		expect(new Set(all.map((t) => t.value)).size).toBe(1_000);
+		// Each answer: the gate's release and one or two waiters look at the time; waking all 1,000 would be ~500,000.
+		expect(clock.nowCalls).toBeLessThan(10 * all.length);
+	});
+
 	it('a ticket released twice counts once', async () => {
 		const { gate } = setup();
 		await passing(gate, 1);

@@ -39,19 +39,35 @@ function abortReason(signal: AbortSignal): Error {
 }
 
 /**
- * The real clock: n8n-workflow's `sleep(ms, signal)` in chunks of at most 1 s, checking the signal
- * before and after each chunk (older n8n versions ignore the signal argument).
+ * The real clock: n8n-workflow's `sleep` in chunks of at most 1 s (older n8n versions have no
+ * cancellable sleep), with one abort listener for the whole sleep: a cancel rejects at once, and a
+ * long wait adds nothing to the signal per chunk.
  */
 export const systemClock: Clock = {
 	now: () => Date.now(),
 	async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-		const end = Date.now() + ms;
-		for (;;) {
-			if (signal?.aborted) throw abortReason(signal);
-			const left = end - Date.now();
-			if (left <= 0) return;
-			// A sleep cut short by the signal rejects; the loop's first line reports it.
-			await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS), signal).catch(() => undefined);
+		if (signal?.aborted) throw abortReason(signal);
+		let cancelled = false;
+		let onAbort: (() => void) | undefined;
+		const abort = signal
+			? new Promise<never>((_, reject) => {
+					onAbort = () => {
+						cancelled = true;
+						reject(abortReason(signal));
+					};
+					signal.addEventListener('abort', onAbort, { once: true });
+				})
+			: undefined;
+		const chunks = (async () => {
+			const end = Date.now() + ms;
+			for (let left = ms; left > 0 && !cancelled; left = end - Date.now()) {
+				await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS));
+			}
+		})();
+		try {
+			await (abort ? Promise.race([chunks, abort]) : chunks);
+		} finally {
+			if (signal && onAbort) signal.removeEventListener('abort', onAbort);
 		}
 	},
 };
@@ -104,6 +120,11 @@ type Phase =
 export interface RateGateAnswer {
 	status: number;
 	headers?: Record<string, unknown>;
+}
+
+/** A request waiting in `acquire`; `wake` is set while it sleeps. */
+interface Waiter {
+	wake?: () => void;
 }
 
 interface Decision {
@@ -177,9 +198,8 @@ export class RateGate {
 	private lastActivityAt = 0;
 	/** When the gate's timer wakes the waiters next. */
 	private timerAt: number | undefined;
-	/** Waiters wake on every answer, every closeFor and the gate's timer. */
-	private wakeAll: (() => void) | undefined;
-	private changed: Promise<void> | undefined;
+	/** The requests waiting for a turn, in the order they came. */
+	private readonly waiters = new Set<Waiter>();
 
 	constructor(clock: Clock = systemClock, random: () => number = Math.random) {
 		this.clock = clock;
@@ -198,21 +218,22 @@ export class RateGate {
 		const startedAt = this.clock.now();
 		const deadline = startedAt + maxWaitMs;
 		if (signal?.aborted) throw abortReason(signal);
-		// A cancel wakes this waiter at once (the gate's own timer is shared and never waits > 1 s).
-		let onAbort: (() => void) | undefined;
-		const aborted = signal
-			? new Promise<void>((resolve) => {
-					const listener = () => resolve();
-					onAbort = listener;
-					signal.addEventListener('abort', listener, { once: true });
-				})
-			: undefined;
+		// One place in the queue for the whole acquire, and one abort listener: a wake adds nothing.
+		const waiter: Waiter = {};
+		const onAbort = () => waiter.wake?.();
+		signal?.addEventListener('abort', onAbort, { once: true });
+		this.waiters.add(waiter);
 		try {
 			for (;;) {
 				if (signal?.aborted) throw abortReason(signal);
 				const now = this.clock.now();
 				const decision = this.decide(now);
-				if (decision.go) return this.send();
+				if (decision.go) {
+					const ticket = this.send();
+					// The next waiter in line may go too (a window with room, several probes allowed).
+					this.wakeNext();
+					return ticket;
+				}
 				if (decision.limited && decision.certain && decision.at !== undefined && decision.at > deadline) {
 					throw new RateGateTimeout(
 						now - startedAt,
@@ -220,14 +241,22 @@ export class RateGate {
 					);
 				}
 				if (now >= deadline) {
-					if (!decision.limited) return this.send();
+					if (!decision.limited) {
+						const ticket = this.send();
+						this.wakeNext();
+						return ticket;
+					}
 					throw new RateGateTimeout(now - startedAt);
 				}
 				this.wakeAt(Math.min(decision.at ?? Number.POSITIVE_INFINITY, deadline));
-				await (aborted ? Promise.race([this.nextChange(), aborted]) : this.nextChange());
+				await new Promise<void>((resolve) => {
+					waiter.wake = resolve;
+				});
+				waiter.wake = undefined;
 			}
 		} finally {
-			if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+			this.waiters.delete(waiter);
+			signal?.removeEventListener('abort', onAbort);
 		}
 	}
 
@@ -236,7 +265,7 @@ export class RateGate {
 		if (!this.inFlight.delete(ticket)) return;
 		this.lastActivityAt = this.clock.now();
 		if (answer) this.learn(ticket, answer);
-		this.notify();
+		this.wakeNext();
 	}
 
 	/** After a 429 rate_limit_exceeded: nothing is sent with this key for `seconds`. */
@@ -254,7 +283,7 @@ export class RateGate {
 		this.cap = Math.min(this.cap, this.started);
 		this.windowEndsAt = this.closedUntil;
 		this.endKnown = true;
-		this.notify();
+		this.wakeAll();
 	}
 
 	/** For tests and diagnostics: what the gate currently believes. */
@@ -489,24 +518,30 @@ export class RateGate {
 			.catch(() => undefined)
 			.then(() => {
 				if (this.timerAt === when) this.timerAt = undefined;
-				this.notify();
+				this.wakeAll();
 			});
 	}
 
-	private nextChange(): Promise<void> {
-		if (!this.changed) {
-			this.changed = new Promise<void>((resolve) => {
-				this.wakeAll = resolve;
-			});
+	/**
+	 * An answer may make room for a request: the first waiter in line looks, and passes the turn on
+	 * when it sends. Waking one at a time keeps thousands of waiting items from all deciding on
+	 * every answer.
+	 */
+	private wakeNext(): void {
+		for (const waiter of this.waiters) {
+			if (!waiter.wake) continue;
+			waiter.wake();
+			waiter.wake = undefined;
+			return;
 		}
-		return this.changed;
 	}
 
-	private notify(): void {
-		const wake = this.wakeAll;
-		this.changed = undefined;
-		this.wakeAll = undefined;
-		wake?.();
+	/** The gate's timer or a 429: every waiter looks (its own deadline may have come). */
+	private wakeAll(): void {
+		for (const waiter of this.waiters) {
+			waiter.wake?.();
+			waiter.wake = undefined;
+		}
 	}
 }
 
