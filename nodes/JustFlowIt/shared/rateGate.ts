@@ -20,8 +20,9 @@ import { sleep } from 'n8n-workflow';
  *   alone reopens at once; competing processes take turns at being first, which spreads the
  *   windows between them.
  * - Every wait is bounded: by the caller's `maxWaitMs` (checked up front when the turn is known to
- *   be later), by the execution's cancel signal (within 1 s), and an unknown window end
- *   (`Remaining: 0` without `Reset`) is taken as one documented window (60 s), never forever.
+ *   be later), by the execution's cancel signal, and a window end the API does not report
+ *   (`Remaining` without `Reset`) is looked at again with one probe after a short wait (as long
+ *   as a 429 without Retry-After is waited), never a blind window per answer.
  */
 
 /** Time source of a gate (injectable for tests). */
@@ -83,8 +84,13 @@ export class RateGateTimeout extends Error {
 	}
 }
 
-/** The window the API documents (60 s): assumed when an answer says Remaining 0 without Reset. */
+/** The window the API documents (60 s): the length assumed (for jitter and hold) until Reset shows another. */
 const DEFAULT_WINDOW_MS = 60_000;
+/**
+ * A window whose end the API does not report (Remaining without Reset) is probed again after this
+ * long: the transport's wait after a 429 without Retry-After (DEFAULT_RATE_LIMIT_WAIT_SECONDS).
+ */
+const UNREPORTED_END_RECHECK_MS = 5_000;
 /** A window end further away than this is not believed (clock skew, a bogus header). */
 const MAX_WINDOW_MS = 15 * 60_000;
 /** Requests sent into a window the gate knows nothing about yet. */
@@ -475,7 +481,7 @@ export class RateGate {
 			this.cap = remaining + ticket;
 			this.latestTicket = ticket;
 			this.latestRemaining = remaining;
-			this.windowEndsAt = endsAt ?? now + this.windowMs;
+			this.windowEndsAt = endsAt ?? now + UNREPORTED_END_RECHECK_MS;
 			this.endKnown = endsAt !== undefined;
 			this.uncounted = this.limit !== undefined && remaining >= this.limit && !rateLimited;
 		} else {
