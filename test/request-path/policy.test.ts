@@ -121,7 +121,8 @@ describe('cancel', () => {
 });
 
 describe('cancel during a rate-limit wait', () => {
-	it('cancelling the execution ends a wait behind a 429 (Retry-After 600) at once: the request is not sent again', async () => {
+	it('cancelling the execution during a wait behind a 429 (Retry-After 600) ends the run with no item and no second request', async () => {
+		// That the wait ends at once is proven without a clock: rateGate.test.ts, "a cancel ends a waiting acquire at once".
 		const key = ownKey('cancelwait');
 		const diagram = fake.seedDiagram({ key: key.apiKey, name: 'Waiting' });
 		fake.injectFailure({ path: `/diagrams/${diagram.id}`, ...rateLimited('600') });

@@ -292,31 +292,6 @@ export class RateGate {
 		this.wakeAll();
 	}
 
-	/** For tests and diagnostics: what the gate currently believes. */
-	snapshot(): {
-		phase: Phase;
-		sent: number;
-		inFlight: number;
-		surelyLeft: number | undefined;
-		windowEndsAt: number | undefined;
-		closedUntil: number;
-		burstFraction: number;
-		shareCap: number;
-		contention: number;
-	} {
-		return {
-			phase: this.phase,
-			sent: this.started,
-			inFlight: this.inFlight.size,
-			surelyLeft: this.phase === 'known' && !this.uncounted && Number.isFinite(this.cap) ? this.cap - this.started : undefined,
-			windowEndsAt: this.windowEndsAt,
-			closedUntil: this.closedUntil,
-			burstFraction: this.burstFraction,
-			shareCap: this.shareCap,
-			contention: this.contention,
-		};
-	}
-
 	// -------------------------------------------------------------------------------------------
 
 	private send(): number {
