@@ -251,6 +251,7 @@ async function main() {
 			const requests = await fake.call('requests');
 			const ok = result.filter((item) => !item.json.error).length;
 			const limited = requests.filter((q) => q.status === 429).length;
+			progress(`  Just Flow It node: ${ok} completed, ${limited} × 429, ${seconds(wallMs)} (${(wallMs / minimumMs).toFixed(2)}× the minimum)`);
 			report.push(`| Just Flow It node | ${ok} | ${600 - ok} | ${limited} | ${seconds(wallMs)} | ${(wallMs / minimumMs).toFixed(2)}× |`);
 			report.push('');
 			const per10Windows = (limited * 10) / windows;
