@@ -21,6 +21,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** BENCH_SCENARIOS=3,6 runs only those scenarios (printed, bench/results.md left alone). */
 const ONLY = process.env.BENCH_SCENARIOS?.split(',');
 const want = (scenario) => !ONLY || ONLY.includes(scenario);
+const KEEP_MARKER = '<!-- npm run bench rewrites everything above this line and keeps everything below it. -->';
 const report = [];
 const progress = (text) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
@@ -365,7 +366,13 @@ async function main() {
 		'',
 	];
 	const text = [...header, ...report].join('\n');
-	if (!ONLY) fs.writeFileSync(path.join(__dirname, 'results.md'), `${text}\n`);
+	if (!ONLY) {
+		// Sections below the marker come from other scripts (bench/trigger.js) or by hand: kept.
+		const file = path.join(__dirname, 'results.md');
+		const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+		const kept = previous.includes(KEEP_MARKER) ? previous.slice(previous.indexOf(KEEP_MARKER)) : `${KEEP_MARKER}\n`;
+		fs.writeFileSync(file, `${text}\n\n${kept}`);
+	}
 	console.log(text);
 }
 
