@@ -67,17 +67,17 @@ async function renderInProcesses(processes: number, perProcess: number, burst: {
 	return { sim, summary, diagrams, renderedIds };
 }
 
-it('3 processes × 100 renders at 30 requests / 3 s: all 300 images come out, each rendered once, no answer but 200 and 429', async () => {
-	const { sim, summary, diagrams, renderedIds } = await renderInProcesses(3, 100, { limit: 30, windowMs: 3000 });
+it('3 processes × 30 renders at 30 requests / 3 s (3 windows): all 90 images come out, each rendered once, no answer but 200 and 429', async () => {
+	const { sim, summary, diagrams, renderedIds } = await renderInProcesses(3, 30, { limit: 30, windowMs: 3000 });
 	expect(sim.workers.map((w) => ({ ok: w.ok, failed: w.failed, runError: w.runError }))).toEqual([
-		{ ok: 100, failed: 0, runError: undefined },
-		{ ok: 100, failed: 0, runError: undefined },
-		{ ok: 100, failed: 0, runError: undefined },
+		{ ok: 30, failed: 0, runError: undefined },
+		{ ok: 30, failed: 0, runError: undefined },
+		{ ok: 30, failed: 0, runError: undefined },
 	]);
 	expect(summary.lost).toBe(0);
 	// One request per image, no status but 200 and 429.
-	expect(summary.rendered).toBe(300);
+	expect(summary.rendered).toBe(90);
 	expect(summary.other).toBe(0);
-	expect(summary.requests).toBe(300 + summary.limited);
+	expect(summary.requests).toBe(90 + summary.limited);
 	expect([...renderedIds].sort()).toEqual(diagrams.map((d) => d.id).sort());
 }, 240_000);
