@@ -32,7 +32,7 @@ export interface Clock {
 	sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The longest single sleep: a cancel is noticed within this time even if `sleep` ignores the signal. */
+/** The longest single sleep: a sleep left running after a cancel (n8n's older `sleep` cannot be stopped) ends within this time. */
 const MAX_SLEEP_CHUNK_MS = 1000;
 
 function abortReason(signal: AbortSignal): Error {
@@ -215,7 +215,7 @@ export class RateGate {
 	/**
 	 * Resolves with a ticket when a request may be sent. Rejects with RateGateTimeout when no turn
 	 * comes within `maxWaitMs` (at once when the gate knows the turn is further away), and with the
-	 * signal's reason within 1 s after the signal aborts. When the gate only waits for answers to
+	 * signal's reason as soon as the signal aborts. When the gate only waits for answers to
 	 * learn the window (no limit known to be reached), the request is sent at the deadline instead.
 	 */
 	async acquire(options: { maxWaitMs: number; signal?: AbortSignal }): Promise<number> {
