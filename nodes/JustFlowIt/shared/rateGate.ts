@@ -191,8 +191,6 @@ export class RateGate {
 	private openedAt = 0;
 	/** Answers to this process's requests that the API counted in the current window. */
 	private ownCountedThisWindow = 0;
-	/** Answers (with Remaining) to requests of the current window. */
-	private answersThisWindow = 0;
 	/** A 429 answered a request of the current window. */
 	private limitedThisWindow = false;
 	/** Requests of the current window other processes were seen to make (a lower bound). */
@@ -353,9 +351,6 @@ export class RateGate {
 	private mayBurst(): boolean {
 		if (this.uncounted) return this.inFlight.size < (this.limit ?? CONCURRENCY_WITHOUT_HEADERS);
 		if (this.cap <= this.started) return false;
-		// Slow start: each answer of the window lets two more requests go (the burst doubles per
-		// round trip), so processes that open a window together see each other before they overshoot.
-		if (this.started - this.openTicket >= 1 + 2 * this.answersThisWindow) return false;
 		const burst = Math.max(1, Math.ceil(this.burstFraction * this.latestRemaining));
 		return this.started < this.latestTicket + burst;
 	}
@@ -405,7 +400,6 @@ export class RateGate {
 	/** A new window: learn it again from a probe. */
 	private reopen(): void {
 		this.phase = 'probing';
-		this.answersThisWindow = 0;
 		this.openTicket = this.started;
 		this.cap = Number.POSITIVE_INFINITY;
 		this.latestTicket = this.started;
@@ -431,7 +425,6 @@ export class RateGate {
 		// An answer to a request sent before the current window opened tells about the old window.
 		if (ticket <= this.openTicket) return;
 		remaining = Math.max(0, Math.floor(remaining));
-		this.answersThisWindow++;
 		if (!rateLimited) this.ownCountedThisWindow++;
 		const now = this.clock.now();
 		const endsAt = windowEnd(reset, now);
@@ -448,7 +441,6 @@ export class RateGate {
 				if (this.jitterFor === undefined) this.foldWindow();
 				this.reopen();
 				this.openTicket = ticket - 1;
-				this.answersThisWindow = 1;
 				this.ownCountedThisWindow = rateLimited ? 0 : 1;
 			}
 			this.phase = 'known';
