@@ -336,6 +336,22 @@ describe('window ends and other processes', () => {
 		expect(run2.passed).toEqual([132]);
 	});
 
+	it('a gate that saw the limit switched off probes first after 0.1 s with nothing in flight, so a limit switched on meanwhile is seen before a burst', async () => {
+		const { clock, gate } = setup();
+		await passing(gate, 1);
+		gate.release(1, { status: 200, headers: rl(120, 59, 120) }); // limit switched off: nothing counted
+		const run1 = await passing(gate, 3);
+		expect(run1.passed).toEqual([2, 3, 4]);
+		for (const ticket of [2, 3, 4]) gate.release(ticket, { status: 200, headers: rl(120, 59, 120) });
+		// 0.1 s with nothing in flight: the next run starts with one probe, not with 120 requests at once.
+		await clock.advance(100);
+		const run2 = await passing(gate, 5);
+		expect(run2.passed).toEqual([5]);
+		gate.release(5, { status: 200, headers: rl(59, 6, 60) }); // the limit is on now: 59 left
+		await flush();
+		expect(run2.all.filter((t) => t.state === 'resolved')).toHaveLength(5);
+	});
+
 	it('a window known to be used up is not forgotten while idle', async () => {
 		const { clock, gate } = setup();
 		await passing(gate, 1);

@@ -97,6 +97,8 @@ const MAX_WINDOW_MS = 15 * 60_000;
 const PROBES = 1;
 /** Idle this long (nothing in flight) with requests left, the gate probes again before it trusts its count. */
 const IDLE_FORGET_MS = 2000;
+/** Nothing in flight for this long after answers that the API does not count, the gate probes again. */
+const UNCOUNTED_IDLE_FORGET_MS = 100;
 /** A probe unanswered for this long no longer holds back the requests behind it. */
 const PROBE_PATIENCE_MS = 10_000;
 /** In flight at once while the API sends no rate-limit headers at all. */
@@ -303,12 +305,14 @@ export class RateGate {
 		if (
 			this.phase === 'known' &&
 			this.inFlight.size === 0 &&
-			now - this.lastActivityAt >= IDLE_FORGET_MS &&
 			now >= this.closedUntil &&
+			now - this.lastActivityAt >= (this.uncounted ? UNCOUNTED_IDLE_FORGET_MS : IDLE_FORGET_MS) &&
 			(this.uncounted || this.cap > this.started)
 		) {
 			// Idle with requests left: what the gate knew may be stale (other workers, a limit that
 			// changed). Start again with a probe; a window known to be used up is never forgotten.
+			// "Not counted" is trusted only while requests flow: a burst of up to Limit requests into a
+			// limit switched on meanwhile would be half refused (bench scenario 3 after scenario 2).
 			this.reopen();
 		}
 		if (this.phase === 'known') {
