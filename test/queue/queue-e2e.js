@@ -16,15 +16,15 @@
  *      (read through the main instance's public API) with ITEMS binaries in mode `database`, each one
  *      downloaded FROM THE MAIN INSTANCE as a PNG whose title is that diagram's name; every worker ran
  *      at least one execution (so each one loaded the package); the fake's log: one successful render
- *      per item, only the test key, only known paths, and the number of 429 answers (bounded, see
- *      MAX_429_PER_SUCCESS);
- *   6. one summary line: items in/out, 429s, requests, wall time.
+ *      per item, only the test key, only known paths, no answer but 200 and 429;
+ *   6. one summary line: items in/out, 429s, requests, wall time (reported, not checked: 429 ratios
+ *      and times depend on the machine's load; their goals are in `npm run bench`, scenario 6).
  *
  * Exit code 0 = pass, 1 = fail (the reason is printed), 2 = bad configuration.
  *
  * Environment (all optional): JFI_QUEUE_WORKERS (3), JFI_QUEUE_CONCURRENCY (2 per worker),
  * JFI_QUEUE_EXECUTIONS (6), JFI_QUEUE_ITEMS (40 per execution), JFI_QUEUE_BURST (60/6000),
- * JFI_QUEUE_TIMEOUT_S (900, the whole test), JFI_QUEUE_MAX_429_PER_SUCCESS (see below),
+ * JFI_QUEUE_TIMEOUT_S (900, the whole test),
  * JFI_QUEUE_RUNNERS (external: no task-runner child per process; internal: n8n's default),
  * JFI_QUEUE_WORKER_WITHOUT_PACKAGE (n: worker n gets no package, to see the test fail as it should).
  * Set by run.sh: JFI_QUEUE_RUN_DIR, JFI_QUEUE_SERVICES_ENV, JFI_QUEUE_TARBALL.
@@ -57,15 +57,7 @@ const config = {
 	items: intEnv('JFI_QUEUE_ITEMS', 40),
 	burst: process.env.JFI_QUEUE_BURST || '60/6000',
 	timeoutS: intEnv('JFI_QUEUE_TIMEOUT_S', 900),
-	// 429 answers per successful request the test accepts. Measured here (6 x 40 renders, 60 / 6 s, 3
-	// workers): the per-process gate of issue 10 gave 0.39-1.02 (the issue: 806 / 600 = 1.34 at 600
-	// renders); the cross-process gate (header-capped counts, probes, jittered reopening) 0.05-0.17.
-	max429PerSuccess: Number(process.env.JFI_QUEUE_MAX_429_PER_SUCCESS || '0.3'),
 };
-if (!Number.isFinite(config.max429PerSuccess) || config.max429PerSuccess < 0) {
-	console.error(`JFI_QUEUE_MAX_429_PER_SUCCESS must be a number >= 0, got ${process.env.JFI_QUEUE_MAX_429_PER_SUCCESS}`);
-	process.exit(2);
-}
 const burstMatch = /^(\d+)\/(\d+)$/.exec(config.burst);
 if (!burstMatch) {
 	console.error(`JFI_QUEUE_BURST must be LIMIT/WINDOW_MS, got ${config.burst}`);
@@ -333,7 +325,6 @@ async function main() {
 		check(reqs.every((r) => r.headers.authorization === `Bearer ${TEST_KEY}`), 'a request went out without the credential\'s key');
 		check(reqs.every((r) => r.status === 200 || r.status === 429), `answers other than 200/429: ${[...new Set(reqs.map((r) => r.status))].join(', ')}`);
 		const ratio = ok.length ? tooMany.length / ok.length : 0;
-		check(ratio <= config.max429PerSuccess, `${tooMany.length} answers of 429 for ${ok.length} successful requests (${ratio.toFixed(2)} per success; allowed ${config.max429PerSuccess})`);
 		// The least time the fake's limit allows for this many accepted requests (full windows only).
 		const floorMs = Math.max(0, Math.ceil(ok.length / config.burstLimit) - 1) * config.burstWindowMs;
 

@@ -13,7 +13,11 @@ export class FakeClock implements Clock {
 	/** Every sleep asked for, in ms. */
 	readonly sleeps: number[] = [];
 
+	/** How often the gate asked for the time: one look per wake of a waiting request, at least. */
+	nowCalls = 0;
+
 	now(): number {
+		this.nowCalls++;
 		return this.t;
 	}
 

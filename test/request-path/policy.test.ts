@@ -59,6 +59,28 @@ describe('retries and waits', () => {
 		expect(second.error?.description).toMatch(/of the 2 it may wait \(Settings → Request Options → Max Wait on Rate Limits\)/);
 	});
 
+	it('Remaining 0 without Reset, answered twice: each time one probe follows after a short wait and every item succeeds within Max Wait 30 s', async () => {
+		// Issue 17 finding 10: each such answer held the key for a blind 60 s, so these items timed out.
+		const key = ownKey('noresettwice');
+		const diagrams = [1, 2, 3].map((n) => fake.seedDiagram({ key: key.apiKey, name: `Counted ${n}` }));
+		fake.injectFailure({
+			path: /^\/api\/v1\/diagrams\//,
+			times: 2,
+			status: 200,
+			headers: { 'RateLimit-Limit': '120', 'RateLimit-Remaining': '0', 'RateLimit-Reset': null },
+			body: { object: 'diagram', id: diagrams[0].id, name: 'Counted 1' },
+		});
+		const result = await run(
+			fake,
+			{ resource: 'diagram', operation: 'get', diagramId: '={{ $json.id }}', requestOptions: { maxRateLimitWait: 30 } },
+			{ credentials: key, input: diagrams.map((d) => ({ json: { id: d.id } })) },
+		);
+		expect(result.error).toBeUndefined();
+		expect(result.items).toHaveLength(3);
+		// One request per item: nothing was refused, nothing repeated.
+		expect(fake.requests.map((request) => request.status)).toEqual([200, 200, 200]);
+	}, 60_000);
+
 	it('Max Wait 0 does not wait behind a key closed by a 429: the next request fails at once, unsent', async () => {
 		const key = ownKey('closed');
 		const diagram = fake.seedDiagram({ key: key.apiKey, name: 'Closed' });

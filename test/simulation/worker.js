@@ -46,7 +46,7 @@ if (process.env.SIM_TRACE) {
 	const { acquire, release, closeFor } = RateGate.prototype;
 	RateGate.prototype.acquire = async function (options) {
 		const ticket = await acquire.call(this, options);
-		trace.push([Date.now(), 'send', ticket, this.snapshot().surelyLeft, this.snapshot().burstFraction]);
+		trace.push([Date.now(), 'send', ticket]);
 		return ticket;
 	};
 	RateGate.prototype.release = function (ticket, answer) {

@@ -20,8 +20,9 @@ import { sleep } from 'n8n-workflow';
  *   alone reopens at once; competing processes take turns at being first, which spreads the
  *   windows between them.
  * - Every wait is bounded: by the caller's `maxWaitMs` (checked up front when the turn is known to
- *   be later), by the execution's cancel signal (within 1 s), and an unknown window end
- *   (`Remaining: 0` without `Reset`) is taken as one documented window (60 s), never forever.
+ *   be later), by the execution's cancel signal, and a window end the API does not report
+ *   (`Remaining` without `Reset`) is looked at again with one probe after a short wait (as long
+ *   as a 429 without Retry-After is waited), never a blind window per answer.
  */
 
 /** Time source of a gate (injectable for tests). */
@@ -31,7 +32,7 @@ export interface Clock {
 	sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The longest single sleep: a cancel is noticed within this time even if `sleep` ignores the signal. */
+/** The longest single sleep: a sleep left running after a cancel (n8n's older `sleep` cannot be stopped) ends within this time. */
 const MAX_SLEEP_CHUNK_MS = 1000;
 
 function abortReason(signal: AbortSignal): Error {
@@ -39,17 +40,33 @@ function abortReason(signal: AbortSignal): Error {
 }
 
 /**
- * A sleep in real time: n8n-workflow's `sleep(ms, signal)` in chunks of at most 1 s, checking the
- * signal before and after each chunk (older n8n versions ignore the signal argument).
+ * A sleep in real time: n8n-workflow's `sleep` in chunks of at most 1 s (older n8n versions have
+ * no cancellable sleep), with one abort listener for the whole sleep: a cancel rejects at once,
+ * and a long wait adds nothing to the signal per chunk.
  */
 export async function sleepRealTime(ms: number, signal?: AbortSignal): Promise<void> {
-	const end = Date.now() + ms;
-	for (;;) {
-		if (signal?.aborted) throw abortReason(signal);
-		const left = end - Date.now();
-		if (left <= 0) return;
-		// A sleep cut short by the signal rejects; the loop's first line reports it.
-		await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS), signal).catch(() => undefined);
+	if (signal?.aborted) throw abortReason(signal);
+	let cancelled = false;
+	let onAbort: (() => void) | undefined;
+	const abort = signal
+		? new Promise<never>((_, reject) => {
+				onAbort = () => {
+					cancelled = true;
+					reject(abortReason(signal));
+				};
+				signal.addEventListener('abort', onAbort, { once: true });
+			})
+		: undefined;
+	const chunks = (async () => {
+		const end = Date.now() + ms;
+		for (let left = ms; left > 0 && !cancelled; left = end - Date.now()) {
+			await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS));
+		}
+	})();
+	try {
+		await (abort ? Promise.race([chunks, abort]) : chunks);
+	} finally {
+		if (signal && onAbort) signal.removeEventListener('abort', onAbort);
 	}
 }
 
@@ -70,14 +87,21 @@ export class RateGateTimeout extends Error {
 	}
 }
 
-/** The window the API documents (60 s): assumed when an answer says Remaining 0 without Reset. */
+/** The window the API documents (60 s): the length assumed (for jitter and hold) until Reset shows another. */
 const DEFAULT_WINDOW_MS = 60_000;
+/**
+ * A window whose end the API does not report (Remaining without Reset) is probed again after this
+ * long: the transport's wait after a 429 without Retry-After (DEFAULT_RATE_LIMIT_WAIT_SECONDS).
+ */
+const UNREPORTED_END_RECHECK_MS = 5_000;
 /** A window end further away than this is not believed (clock skew, a bogus header). */
 const MAX_WINDOW_MS = 15 * 60_000;
 /** Requests sent into a window the gate knows nothing about yet. */
 const PROBES = 1;
 /** Idle this long (nothing in flight) with requests left, the gate probes again before it trusts its count. */
 const IDLE_FORGET_MS = 2000;
+/** Nothing in flight for this long after answers that the API does not count, the gate probes again. */
+const UNCOUNTED_IDLE_FORGET_MS = 100;
 /** A probe unanswered for this long no longer holds back the requests behind it. */
 const PROBE_PATIENCE_MS = 10_000;
 /** In flight at once while the API sends no rate-limit headers at all. */
@@ -107,6 +131,11 @@ type Phase =
 export interface RateGateAnswer {
 	status: number;
 	headers?: Record<string, unknown>;
+}
+
+/** A request waiting in `acquire`; `wake` is set while it sleeps. */
+interface Waiter {
+	wake?: () => void;
 }
 
 interface Decision {
@@ -167,8 +196,6 @@ export class RateGate {
 	private openedAt = 0;
 	/** Answers to this process's requests that the API counted in the current window. */
 	private ownCountedThisWindow = 0;
-	/** Answers (with Remaining) to requests of the current window. */
-	private answersThisWindow = 0;
 	/** A 429 answered a request of the current window. */
 	private limitedThisWindow = false;
 	/** Requests of the current window other processes were seen to make (a lower bound). */
@@ -180,9 +207,8 @@ export class RateGate {
 	private lastActivityAt = 0;
 	/** When the gate's timer wakes the waiters next. */
 	private timerAt: number | undefined;
-	/** Waiters wake on every answer, every closeFor and the gate's timer. */
-	private wakeAll: (() => void) | undefined;
-	private changed: Promise<void> | undefined;
+	/** The requests waiting for a turn, in the order they came. */
+	private readonly waiters = new Set<Waiter>();
 
 	constructor(clock: Clock = systemClock, random: () => number = Math.random) {
 		this.clock = clock;
@@ -192,7 +218,7 @@ export class RateGate {
 	/**
 	 * Resolves with a ticket when a request may be sent. Rejects with RateGateTimeout when no turn
 	 * comes within `maxWaitMs` (at once when the gate knows the turn is further away), and with the
-	 * signal's reason within 1 s after the signal aborts. When the gate only waits for answers to
+	 * signal's reason as soon as the signal aborts. When the gate only waits for answers to
 	 * learn the window (no limit known to be reached), the request is sent at the deadline instead.
 	 */
 	async acquire(options: { maxWaitMs: number; signal?: AbortSignal }): Promise<number> {
@@ -201,21 +227,22 @@ export class RateGate {
 		const startedAt = this.clock.now();
 		const deadline = startedAt + maxWaitMs;
 		if (signal?.aborted) throw abortReason(signal);
-		// A cancel wakes this waiter at once (the gate's own timer is shared and never waits > 1 s).
-		let onAbort: (() => void) | undefined;
-		const aborted = signal
-			? new Promise<void>((resolve) => {
-					const listener = () => resolve();
-					onAbort = listener;
-					signal.addEventListener('abort', listener, { once: true });
-				})
-			: undefined;
+		// One place in the queue for the whole acquire, and one abort listener: a wake adds nothing.
+		const waiter: Waiter = {};
+		const onAbort = () => waiter.wake?.();
+		signal?.addEventListener('abort', onAbort, { once: true });
+		this.waiters.add(waiter);
 		try {
 			for (;;) {
 				if (signal?.aborted) throw abortReason(signal);
 				const now = this.clock.now();
 				const decision = this.decide(now);
-				if (decision.go) return this.send();
+				if (decision.go) {
+					const ticket = this.send();
+					// The next waiter in line may go too (a window with room, several probes allowed).
+					this.wakeNext();
+					return ticket;
+				}
 				if (decision.limited && decision.certain && decision.at !== undefined && decision.at > deadline) {
 					throw new RateGateTimeout(
 						now - startedAt,
@@ -223,14 +250,22 @@ export class RateGate {
 					);
 				}
 				if (now >= deadline) {
-					if (!decision.limited) return this.send();
+					if (!decision.limited) {
+						const ticket = this.send();
+						this.wakeNext();
+						return ticket;
+					}
 					throw new RateGateTimeout(now - startedAt);
 				}
 				this.wakeAt(Math.min(decision.at ?? Number.POSITIVE_INFINITY, deadline));
-				await (aborted ? Promise.race([this.nextChange(), aborted]) : this.nextChange());
+				await new Promise<void>((resolve) => {
+					waiter.wake = resolve;
+				});
+				waiter.wake = undefined;
 			}
 		} finally {
-			if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+			this.waiters.delete(waiter);
+			signal?.removeEventListener('abort', onAbort);
 		}
 	}
 
@@ -239,7 +274,7 @@ export class RateGate {
 		if (!this.inFlight.delete(ticket)) return;
 		this.lastActivityAt = this.clock.now();
 		if (answer) this.learn(ticket, answer);
-		this.notify();
+		this.wakeNext();
 	}
 
 	/** After a 429 rate_limit_exceeded: nothing is sent with this key for `seconds`. */
@@ -257,32 +292,7 @@ export class RateGate {
 		this.cap = Math.min(this.cap, this.started);
 		this.windowEndsAt = this.closedUntil;
 		this.endKnown = true;
-		this.notify();
-	}
-
-	/** For tests and diagnostics: what the gate currently believes. */
-	snapshot(): {
-		phase: Phase;
-		sent: number;
-		inFlight: number;
-		surelyLeft: number | undefined;
-		windowEndsAt: number | undefined;
-		closedUntil: number;
-		burstFraction: number;
-		shareCap: number;
-		contention: number;
-	} {
-		return {
-			phase: this.phase,
-			sent: this.started,
-			inFlight: this.inFlight.size,
-			surelyLeft: this.phase === 'known' && !this.uncounted && Number.isFinite(this.cap) ? this.cap - this.started : undefined,
-			windowEndsAt: this.windowEndsAt,
-			closedUntil: this.closedUntil,
-			burstFraction: this.burstFraction,
-			shareCap: this.shareCap,
-			contention: this.contention,
-		};
+		this.wakeAll();
 	}
 
 	// -------------------------------------------------------------------------------------------
@@ -298,12 +308,14 @@ export class RateGate {
 		if (
 			this.phase === 'known' &&
 			this.inFlight.size === 0 &&
-			now - this.lastActivityAt >= IDLE_FORGET_MS &&
 			now >= this.closedUntil &&
+			now - this.lastActivityAt >= (this.uncounted ? UNCOUNTED_IDLE_FORGET_MS : IDLE_FORGET_MS) &&
 			(this.uncounted || this.cap > this.started)
 		) {
 			// Idle with requests left: what the gate knew may be stale (other workers, a limit that
 			// changed). Start again with a probe; a window known to be used up is never forgotten.
+			// "Not counted" is trusted only while requests flow: a burst of up to Limit requests into a
+			// limit switched on meanwhile would be half refused (bench scenario 3 after scenario 2).
 			this.reopen();
 		}
 		if (this.phase === 'known') {
@@ -346,9 +358,6 @@ export class RateGate {
 	private mayBurst(): boolean {
 		if (this.uncounted) return this.inFlight.size < (this.limit ?? CONCURRENCY_WITHOUT_HEADERS);
 		if (this.cap <= this.started) return false;
-		// Slow start: each answer of the window lets two more requests go (the burst doubles per
-		// round trip), so processes that open a window together see each other before they overshoot.
-		if (this.started - this.openTicket >= 1 + 2 * this.answersThisWindow) return false;
 		const burst = Math.max(1, Math.ceil(this.burstFraction * this.latestRemaining));
 		return this.started < this.latestTicket + burst;
 	}
@@ -398,7 +407,6 @@ export class RateGate {
 	/** A new window: learn it again from a probe. */
 	private reopen(): void {
 		this.phase = 'probing';
-		this.answersThisWindow = 0;
 		this.openTicket = this.started;
 		this.cap = Number.POSITIVE_INFINITY;
 		this.latestTicket = this.started;
@@ -424,7 +432,6 @@ export class RateGate {
 		// An answer to a request sent before the current window opened tells about the old window.
 		if (ticket <= this.openTicket) return;
 		remaining = Math.max(0, Math.floor(remaining));
-		this.answersThisWindow++;
 		if (!rateLimited) this.ownCountedThisWindow++;
 		const now = this.clock.now();
 		const endsAt = windowEnd(reset, now);
@@ -441,7 +448,6 @@ export class RateGate {
 				if (this.jitterFor === undefined) this.foldWindow();
 				this.reopen();
 				this.openTicket = ticket - 1;
-				this.answersThisWindow = 1;
 				this.ownCountedThisWindow = rateLimited ? 0 : 1;
 			}
 			this.phase = 'known';
@@ -449,7 +455,7 @@ export class RateGate {
 			this.cap = remaining + ticket;
 			this.latestTicket = ticket;
 			this.latestRemaining = remaining;
-			this.windowEndsAt = endsAt ?? now + this.windowMs;
+			this.windowEndsAt = endsAt ?? now + UNREPORTED_END_RECHECK_MS;
 			this.endKnown = endsAt !== undefined;
 			this.uncounted = this.limit !== undefined && remaining >= this.limit && !rateLimited;
 		} else {
@@ -492,24 +498,30 @@ export class RateGate {
 			.catch(() => undefined)
 			.then(() => {
 				if (this.timerAt === when) this.timerAt = undefined;
-				this.notify();
+				this.wakeAll();
 			});
 	}
 
-	private nextChange(): Promise<void> {
-		if (!this.changed) {
-			this.changed = new Promise<void>((resolve) => {
-				this.wakeAll = resolve;
-			});
+	/**
+	 * An answer may make room for a request: the first waiter in line looks, and passes the turn on
+	 * when it sends. Waking one at a time keeps thousands of waiting items from all deciding on
+	 * every answer.
+	 */
+	private wakeNext(): void {
+		for (const waiter of this.waiters) {
+			if (!waiter.wake) continue;
+			waiter.wake();
+			waiter.wake = undefined;
+			return;
 		}
-		return this.changed;
 	}
 
-	private notify(): void {
-		const wake = this.wakeAll;
-		this.changed = undefined;
-		this.wakeAll = undefined;
-		wake?.();
+	/** The gate's timer or a 429: every waiter looks (its own deadline may have come). */
+	private wakeAll(): void {
+		for (const waiter of this.waiters) {
+			waiter.wake?.();
+			waiter.wake = undefined;
+		}
 	}
 }
 
