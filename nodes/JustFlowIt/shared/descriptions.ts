@@ -150,9 +150,6 @@ export function folderField(args: {
 	};
 }
 
-/** The `limit` of Get Many's first page: the largest page for Return All, else no more than the Limit. */
-export const FIRST_PAGE_LIMIT = '={{ $parameter.returnAll ? 100 : Math.min(100, $parameter.limit) }}';
-
 /** Return All and Limit for a Get Many operation (cursor pagination runs in the executor). */
 export function returnAllAndLimit(show: Shown, plural: string): INodeProperties[] {
 	return [
