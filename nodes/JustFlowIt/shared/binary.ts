@@ -1,6 +1,5 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type {
-	IBinaryData,
 	IDataObject,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
@@ -124,16 +123,6 @@ export async function lookUpDiagramName(
 /** The binary field an operation writes its file to. */
 function outputProperty(ctx: IExecuteSingleFunctions): string {
 	return String(ctx.getNodeParameter('binaryPropertyName', 'data')).trim() || 'data';
-}
-
-/** Stores bytes as an n8n binary with the right mime type, file name and extension. */
-export async function toBinary(
-	ctx: IExecuteSingleFunctions,
-	bytes: Buffer,
-	fileName: string,
-	mimeType: string,
-): Promise<IBinaryData> {
-	return await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,7 +299,7 @@ export async function bpmnFileItem(
 		nameFromInputItem(this, diagramId) ??
 		nameFromPicker(this, diagramId);
 	const fileName = diagramFileName(name, diagramId, 'bpmn');
-	const binary = await toBinary(this, Buffer.from(xml, 'utf8'), fileName, BPMN_MIME_TYPE);
+	const binary = await this.helpers.prepareBinaryData(Buffer.from(xml, 'utf8'), fileName, BPMN_MIME_TYPE);
 	return [
 		{
 			json: { id: diagramId, name: name ?? null, fileName, mimeType: BPMN_MIME_TYPE, fileSize: Buffer.byteLength(xml) },
@@ -435,7 +424,7 @@ export async function imageItem(
 ): Promise<INodeExecutionData> {
 	const mimeType = IMAGE_MIME_TYPES[args.format];
 	const fileName = diagramFileName(args.name, args.diagramId, args.format);
-	const binary = await toBinary(ctx, args.bytes, fileName, mimeType);
+	const binary = await ctx.helpers.prepareBinaryData(args.bytes, fileName, mimeType);
 	const file = { fileName, mimeType, fileSize: args.bytes.length };
 	return {
 		json: args.fileFieldsApart ? { ...args.json, file } : { ...args.json, ...file },
