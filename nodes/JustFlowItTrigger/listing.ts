@@ -7,8 +7,7 @@ import { systemClock } from '../JustFlowIt/shared/rateGate';
 import { ListWalk, readListPage } from '../JustFlowIt/shared/lists';
 import type { ListDescription, ListPage } from '../JustFlowIt/shared/lists';
 import { sendApiRequest } from '../JustFlowIt/shared/transport';
-import { isUuid } from '../JustFlowIt/shared/validation';
-import { FOLDER_URL_REGEX } from './descriptions';
+import { idFromValue, isUuid } from '../JustFlowIt/shared/validation';
 import { isNoAnswer, isRateLimited, RateLimitSeen } from './failure';
 import { isDiagramEvent } from './poll';
 import type { PollWalk, TriggerEvent } from './poll';
@@ -18,17 +17,8 @@ export const DEFAULT_MAX_ITEMS_PER_POLL = 10_000;
 
 /** The folder filter's id (from any mode of the locator, a pasted link included), or undefined. */
 export function readFolderFilter(ctx: IPollFunctions): string | undefined {
-	const raw = ctx.getNodeParameter('folderId', '', { extractValue: true }) as unknown;
-	let value =
-		raw && typeof raw === 'object' && 'value' in raw
-			? String((raw as { value: unknown }).value ?? '')
-			: typeof raw === 'string'
-				? raw
-				: '';
-	value = value.trim();
+	const value = idFromValue(ctx.getNodeParameter('folderId', '', { extractValue: true }));
 	if (!value) return undefined;
-	const linked = new RegExp(FOLDER_URL_REGEX).exec(value);
-	if (linked) value = linked[1];
 	if (!isUuid(value)) {
 		throw new NodeOperationError(ctx.getNode(), `Folder "${withoutAngleBrackets(value.slice(0, 80))}" is not a valid ID`, {
 			description:

@@ -1,6 +1,7 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { API_PATHS, MAX_PAGE_SIZE } from './constants';
+import { appLink } from './descriptions';
 import { ListWalk, readListPage } from './lists';
 import type { ListPage } from './lists';
 import { sendApiRequest } from './transport';
@@ -119,7 +120,7 @@ async function searchList(
 		results: matches.map((entry) => ({
 			name: String(entry.name ?? entry.id),
 			value: String(entry.id),
-			url: `https://justflow.it/app/${plural}/${String(entry.id)}`,
+			url: appLink(plural, String(entry.id)),
 		})),
 		paginationToken: nextCursor,
 	};
