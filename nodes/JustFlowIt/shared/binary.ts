@@ -8,7 +8,16 @@ import type {
 } from 'n8n-workflow';
 
 import { describeAnswerBody } from './answers';
-import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TYPES, MAX_BODY_BYTES } from './constants';
+import {
+	API_PATHS,
+	apiPath,
+	asApiChoice,
+	BPMN_MIME_TYPE,
+	BPMN_MODEL_NAMESPACE,
+	IMAGE_MIME_TYPES,
+	imageFormatOf,
+	MAX_BODY_BYTES,
+} from './constants';
 import type { ImageFormat } from './constants';
 import { bodyToObject, bodyToText, headerValue } from './errors';
 import { downloadLink, sendApiRequest } from './transport';
@@ -444,8 +453,8 @@ export async function imageFileItem(
 	response: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
 	const diagramId = readIdParameter(this, 'diagramId');
-	const format: ImageFormat = String(this.getNodeParameter('format', 'png')).trim().toLowerCase() === 'svg' ? 'svg' : 'png';
-	const theme = String(this.getNodeParameter('theme', 'light')).trim().toLowerCase();
+	const format = imageFormatOf(this.getNodeParameter('format', 'png'));
+	const theme = asApiChoice(this.getNodeParameter('theme', 'light'));
 	const bytes = await imageFromAnswer(this, response, format);
 	const lookUp = (this.getNodeParameter('options.lookUpName', false) as boolean) === true;
 	const name =

@@ -30,6 +30,25 @@ export const BPMN_MODEL_NAMESPACE = 'http://www.omg.org/spec/BPMN/20100524/MODEL
 
 export type ImageFormat = 'png' | 'svg';
 
+/**
+ * A Format or Theme value as the API spells it: trimmed and lower-cased, because the API's values
+ * are case-sensitive and an expression or an AI agent may well give "Dark" or "PNG". The request
+ * sends it through the same rule as an expression (resources/render.ts AS_API_VALUE).
+ */
+export function asApiChoice(value: unknown): string {
+	return String(value ?? '').trim().toLowerCase();
+}
+
+/** The image format a Format value (or an answer's `format`) stands for; PNG unless it says SVG. */
+export function imageFormatOf(value: unknown): ImageFormat {
+	return asApiChoice(value) === 'svg' ? 'svg' : 'png';
+}
+
+/** The theme a Theme value (or an answer's `theme`) stands for; light unless it says dark. */
+export function themeOf(value: unknown): 'light' | 'dark' {
+	return asApiChoice(value) === 'dark' ? 'dark' : 'light';
+}
+
 export const IMAGE_MIME_TYPES: Record<ImageFormat, string> = {
 	png: 'image/png',
 	svg: 'image/svg+xml',

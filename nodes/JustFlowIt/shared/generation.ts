@@ -2,8 +2,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteSingleFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 
 import { diagramImage, imageItem, lookUpDiagramName } from './binary';
-import { API_PATHS, apiPath } from './constants';
-import type { ImageFormat } from './constants';
+import { API_PATHS, apiPath, imageFormatOf, themeOf } from './constants';
 import { asNodeError, bodyToObject, isToolNode, RETRY_ON_FAIL_ADVICE, withoutAngleBrackets } from './errors';
 import { cancelSignalOf, sendApiRequest } from './transport';
 import { systemClock } from './rateGate';
@@ -174,8 +173,8 @@ export async function downloadGeneratedImage(
 	}
 	const ids = { generationId, diagramId };
 	const options = this.getNodeParameter('options', {}) as IDataObject;
-	const format: ImageFormat = (finished.format ?? options.format) === 'svg' ? 'svg' : 'png';
-	const theme = String(finished.theme ?? options.theme ?? 'light') === 'dark' ? 'dark' : 'light';
+	const format = imageFormatOf(finished.format ?? options.format);
+	const theme = themeOf(finished.theme ?? options.theme);
 	let image: { bytes: Buffer; name?: string };
 	try {
 		// Worded as Render → Image: a 404 is the diagram's, a 403 names the diagrams:read scope.
