@@ -20,6 +20,7 @@ import {
 } from './constants';
 import type { ImageFormat } from './constants';
 import { bodyToObject, bodyToText, headerValue } from './errors';
+import { withoutSecrets } from './secrets';
 import { downloadLink, sendApiRequest } from './transport';
 import type { ApiWording } from './transport';
 import { readIdParameter } from './validation';
@@ -80,7 +81,6 @@ export function diagramFileName(name: unknown, diagramId: string, extension: str
 	const head = cutToBytes(base, MAX_FILE_NAME_BYTES - Buffer.byteLength(suffix, 'utf8')).replace(/[ ._-]+$/, '');
 	return head ? `${head}${suffix}` : byId;
 }
-
 
 /** The file name in a Content-Disposition header, without its extension. */
 export function nameFromContentDisposition(headers: IDataObject | undefined): string | undefined {
@@ -297,10 +297,7 @@ export async function bpmnFileItem(
 	const asJson = bodyToObject(response.body);
 	const xml = typeof asJson?.bpmn_xml === 'string' ? asJson.bpmn_xml : bodyToText(response.body);
 	if (!xml.replace(/^\uFEFF/, '').trim().startsWith('<')) {
-		throw new NodeOperationError(this.getNode(), 'Just Flow It sent something other than BPMN XML for the export', {
-			description: `Expected an XML document, got ${describeBody(response)}. Try again later; if it persists, contact Just Flow It support with the request ID${requestIdSentence(response)}`,
-			itemIndex: this.getItemIndex(),
-		});
+		throw notTheFile(this, response, 'Just Flow It sent something other than BPMN XML for the export', 'an XML document');
 	}
 	const name =
 		nameFromContentDisposition(response.headers) ??
@@ -317,14 +314,13 @@ export async function bpmnFileItem(
 	];
 }
 
-/** "text/html ("<excerpt>")": what an answer that was not the expected file held (redacted). */
-function describeBody(response: IN8nHttpFullResponse): string {
-	return describeAnswerBody(response);
-}
-
-function requestIdSentence(response: IN8nHttpFullResponse): string {
-	const id = headerValue(response.headers, 'x-request-id');
-	return id ? ` ${id}.` : '.';
+/** The error for an answer that is not the file asked for: what came instead and the request ID. */
+function notTheFile(ctx: IExecuteSingleFunctions, response: IN8nHttpFullResponse, message: string, expected: string): NodeOperationError {
+	const requestId = headerValue(response.headers, 'x-request-id');
+	return new NodeOperationError(ctx.getNode(), message, {
+		description: `Expected ${expected}, got ${describeAnswerBody(response)}. Try again later; if it persists, contact Just Flow It support with the request ID${requestId ? ` ${withoutSecrets(requestId)}` : ''}.`,
+		itemIndex: ctx.getItemIndex(),
+	});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,10 +390,7 @@ async function imageFromAnswer(
 }
 
 function notAnImage(ctx: IExecuteSingleFunctions, response: IN8nHttpFullResponse, format: ImageFormat): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), `Just Flow It sent something other than a ${format.toUpperCase()} image`, {
-		description: `Expected ${IMAGE_MIME_TYPES[format]}, got ${describeBody(response)}. Try again later; if it persists, contact Just Flow It support with the request ID${requestIdSentence(response)}`,
-		itemIndex: ctx.getItemIndex(),
-	});
+	return notTheFile(ctx, response, `Just Flow It sent something other than a ${format.toUpperCase()} image`, IMAGE_MIME_TYPES[format]);
 }
 
 /** Diagram `id` rendered through the image endpoint, with the name its answer gives, if any. */
