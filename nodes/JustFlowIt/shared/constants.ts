@@ -3,8 +3,9 @@ export const CREDENTIAL_TYPE = 'justFlowItApi';
 
 /**
  * The paths the node's own code requests (generation polls, image downloads, name look-ups, list
- * search, the trigger), `{id}` standing for an id (contract §5). Each operation's route is declared
- * on the operation in resources/; a path marked [assumed] in the contract changes in both places.
+ * search, the trigger), `{id}` standing for an id (contract §5). Each is the path of a GET an
+ * operation declares in resources/ (Get Many, Get, Render → Image, Generate → Get), where the
+ * routes stay literal for the reader; test/foundation/declared-paths.test.ts fails when the two differ.
  */
 export const API_PATHS = {
 	diagrams: '/diagrams',
