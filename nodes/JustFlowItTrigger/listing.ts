@@ -32,7 +32,7 @@ export function readFolderFilter(ctx: IPollFunctions): string | undefined {
  * The bound of one poll where n8n gives none (n8n 1.x): the budget n8n 2.41's durable scheduler
  * gives by default (45 s poll timeout less its 9 s margin).
  */
-export const FIXED_POLL_BUDGET_MS = 36_000;
+const FIXED_POLL_BUDGET_MS = 36_000;
 
 /** Kept back from the budget for what follows the last request (building the items). */
 const BUDGET_RESERVE_MS = 500;
@@ -108,7 +108,7 @@ function isExpiredCursor(error: unknown): boolean {
 }
 
 /** Why a poll's share of a walk ended. */
-export type WalkStop = 'done' | 'outOfTime' | 'readCap';
+type WalkStop = 'done' | 'outOfTime' | 'readCap';
 
 /**
  * Continues `walk` page by page until it is done, the poll's time is up (the next page would not

@@ -83,7 +83,7 @@ export function diagramFileName(name: unknown, diagramId: string, extension: str
 }
 
 /** The file name in a Content-Disposition header, without its extension. */
-export function nameFromContentDisposition(headers: IDataObject | undefined): string | undefined {
+function nameFromContentDisposition(headers: IDataObject | undefined): string | undefined {
 	const disposition = headerValue(headers, 'content-disposition');
 	if (!disposition) return undefined;
 	const encoded = /filename\*\s*=\s*[^']*'[^']*'([^;]+)/i.exec(disposition);
@@ -138,7 +138,7 @@ function outputProperty(ctx: IExecuteSingleFunctions): string {
 // BPMN in (import) and out (export)
 
 /** Why a text is not a BPMN 2.0 document, or undefined when it looks like one. */
-export function bpmnProblem(xml: string): string | undefined {
+function bpmnProblem(xml: string): string | undefined {
 	const text = xml.replace(/^\uFEFF/, '').trim();
 	// Worded without angle brackets: n8n's error popup drops anything between them.
 	if (!text.startsWith('<')) return 'it is not XML (it does not start with a tag)';
@@ -173,7 +173,7 @@ interface XmlEncoding {
  * without one, UTF-16 shows in the first bytes of `<?xml`; otherwise the declaration's
  * `encoding` ("ISO-8859-1" from an older modeler, "windows-1252" …), and UTF-8 when none is given.
  */
-export function xmlEncoding(bytes: Buffer): XmlEncoding {
+function xmlEncoding(bytes: Buffer): XmlEncoding {
 	if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { label: 'utf-8', bomLength: 3 };
 	if (bytes[0] === 0xff && bytes[1] === 0xfe) return { label: 'utf-16le', bomLength: 2 };
 	if (bytes[0] === 0xfe && bytes[1] === 0xff) return { label: 'utf-16be', bomLength: 2 };
@@ -202,7 +202,7 @@ function windows1252Character(control: string): string {
  * saying UTF-8 (the text is sent, and stored, as Unicode). Bytes that are not valid in that
  * encoding are an error that names it, never a silent U+FFFD.
  */
-export function decodeXml(bytes: Buffer): { xml: string } | { problem: string } {
+function decodeXml(bytes: Buffer): { xml: string } | { problem: string } {
 	const { label, bomLength } = xmlEncoding(bytes);
 	let decoder: InstanceType<typeof TextDecoder>;
 	try {
@@ -336,7 +336,7 @@ function looksLikeImage(bytes: Buffer, format: ImageFormat): boolean {
  * processing instructions, comments (a long licence header) and a DOCTYPE with its internal
  * subset. Undefined when the text is not XML.
  */
-export function rootElementName(text: string): string | undefined {
+function rootElementName(text: string): string | undefined {
 	let at = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 	for (;;) {
 		while (at < text.length && /\s/.test(text[at])) at++;

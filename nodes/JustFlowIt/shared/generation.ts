@@ -14,14 +14,14 @@ import { systemClock } from './rateGate';
  * with the fewest polls that promise allows (the polls grow geometrically, so a 2-minute job
  * takes about 30 polls and a 5-second one about 7). Every poll also passes the key's rate gate.
  */
-export const POLL_FIRST_DELAY_MS = 2000;
-export const POLL_GROWTH = 0.15;
-export const POLL_MIN_DELAY_MS = 500;
-export const POLL_MAX_DELAY_MS = 10_000;
+const POLL_FIRST_DELAY_MS = 2000;
+const POLL_GROWTH = 0.15;
+const POLL_MIN_DELAY_MS = 500;
+const POLL_MAX_DELAY_MS = 10_000;
 export const DEFAULT_GENERATION_TIMEOUT_SECONDS = 300;
 
 /** How long to wait before the next poll, `elapsedMs` after the generation was started. */
-export function pollDelay(elapsedMs: number): number {
+function pollDelay(elapsedMs: number): number {
 	return Math.min(POLL_MAX_DELAY_MS, Math.max(POLL_MIN_DELAY_MS, elapsedMs * POLL_GROWTH));
 }
 
@@ -41,7 +41,7 @@ function startedGeneration(ctx: IExecuteSingleFunctions, items: INodeExecutionDa
 }
 
 /** The ids of a generation Just Flow It accepted: what the user needs to pick its result up. */
-export interface AcceptedGeneration {
+interface AcceptedGeneration {
 	generationId: string;
 	/** Known once the generation has succeeded. */
 	diagramId?: string;
