@@ -55,10 +55,8 @@ export function pollBounds(ctx: IPollFunctions): PollBounds {
 	return { startedAt, deadline: startedAt + Math.max(1, budgetMs - Math.min(BUDGET_RESERVE_MS, budgetMs / 10)) };
 }
 
-/** One page of the event's list: its items, the API's cursor to the next one, the API's clock. */
-interface TriggerListPage {
-	items: IDataObject[];
-	next: string | null;
+/** One page of the event's list (the shared reader's page) and the API's clock when it was read. */
+interface TriggerListPage extends ListPage {
 	serverTime: string | undefined;
 }
 
@@ -95,7 +93,7 @@ async function readPage(
 		error.failure = { cause: 'configuration-invalid' };
 		throw error;
 	}
-	return { items: page.items, next: page.nextCursor ?? null, serverTime: headerValue(response.headers, 'date') };
+	return { ...page, serverTime: headerValue(response.headers, 'date') };
 }
 
 /** The event's list, as the shared list reader words its errors. */
@@ -154,8 +152,8 @@ export async function continueWalk(
 			throw asNodeError(ctx.getNode(), error);
 		}
 		walk.noteServerTime(read.serverTime);
-		guard.accept({ items: read.items, nextCursor: read.next ?? undefined }, walk.nextCursor);
-		if (!walk.addPage(read.items, read.next)) return 'done';
+		guard.accept(read, walk.nextCursor);
+		if (!walk.addPage(read.items, read.nextCursor ?? null)) return 'done';
 	}
 }
 
@@ -180,7 +178,7 @@ export async function readForTestEvent(
 			if (page > 0 && (isRateLimited(error) || isNoAnswer(error))) return;
 			throw asNodeError(ctx.getNode(), error);
 		}
-		if (!onPage(read.items) || !read.next) return;
-		cursor = read.next;
+		if (!onPage(read.items) || !read.nextCursor) return;
+		cursor = read.nextCursor;
 	}
 }
