@@ -8,14 +8,14 @@ import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-wo
 
 export const DEFAULT_BASE_URL = 'https://justflow.it/api/v1';
 
-export type JustFlowItEnvironment = 'production' | 'staging';
+type JustFlowItEnvironment = 'production' | 'staging';
 
-export const KEY_PREFIXES: Record<JustFlowItEnvironment, string> = {
+const KEY_PREFIXES: Record<JustFlowItEnvironment, string> = {
 	production: 'jfi_sk_live_',
 	staging: 'jfi_sk_test_',
 };
 
-export interface CredentialProblem {
+interface CredentialProblem {
 	/** The credential field at fault. */
 	field: 'apiKey' | 'environment' | 'baseUrl';
 	/** What is wrong, in one sentence. */
@@ -26,7 +26,7 @@ export interface CredentialProblem {
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
 	return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
@@ -175,7 +175,7 @@ export async function authenticateOnBaseUrlOnly(
  * The origin of a request as axios would build it from `url` and `baseURL`: axios takes a URL
  * with a scheme, or a protocol-relative `//host/…`, as absolute and ignores `baseURL` for it.
  */
-export function requestOrigin(url: string | undefined, baseURL: string | undefined): string | undefined {
+function requestOrigin(url: string | undefined, baseURL: string | undefined): string | undefined {
 	try {
 		if (url && /^([a-z][a-z0-9+.-]*:)?\/\//i.test(url)) return new URL(url, baseURL || 'https://base.invalid').origin;
 		if (baseURL) return new URL(baseURL).origin;

@@ -1,5 +1,5 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
-import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { diagramFields, diagramOperations } from './resources/diagram';
 import { folderFields, folderOperations } from './resources/folder';
@@ -9,6 +9,39 @@ import { diagramPicker, folderPicker } from './shared/descriptions';
 import { searchDiagrams, searchFolders, searchFoldersOrTopLevel } from './shared/listSearch';
 import { sendThroughTransport } from './shared/routing';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS } from './shared/transport';
+
+/** Where the Resource names the verb, the canvas says what the operation makes. */
+const CANVAS_TITLE_EXCEPTIONS: Record<string, string> = {
+	'generate:create': 'Generate Diagram',
+	'render:image': 'Render Image',
+};
+
+/** What each resource's operations act on, as the canvas names it. */
+const CANVAS_OBJECT: Record<string, string> = { diagram: 'Diagram', folder: 'Folder', generate: 'Generation', render: 'Diagram' };
+
+/**
+ * The canvas subtitle, "<Operation> <object>" ("Import Diagram", "Get Many Folders"), built from
+ * the Operation lists at load: n8n evaluates `subtitle` as an expression over the parameters
+ * only, so the texts are embedded in it.
+ */
+const CANVAS_SUBTITLE = ((): string => {
+	const lists: Array<[string, INodeProperties[]]> = [
+		['diagram', diagramOperations],
+		['folder', folderOperations],
+		['generate', generateOperations],
+		['render', renderOperations],
+	];
+	const titles = lists.flatMap(([resource, properties]) =>
+		properties.flatMap((property) =>
+			((property.options ?? []) as INodePropertyOptions[]).map((option) => {
+				const key = `${resource}:${String(option.value)}`;
+				const object = `${CANVAS_OBJECT[resource]}${option.value === 'getAll' ? 's' : ''}`;
+				return `${JSON.stringify(key)}: ${JSON.stringify(CANVAS_TITLE_EXCEPTIONS[key] ?? `${option.name} ${object}`)}`;
+			}),
+		),
+	);
+	return `={{ ({ ${titles.join(', ')} })[$parameter["resource"] + ":" + $parameter["operation"]] || ($parameter["operation"] + " " + $parameter["resource"]) }}`;
+})();
 
 /** README section of this node (a test checks the anchor names a README heading). */
 const DOCS_URL = 'https://github.com/justflowit/n8n-nodes-justflowit#operations';
@@ -20,7 +53,7 @@ export class JustFlowIt implements INodeType {
 		icon: { light: 'file:../../icons/justflowit.svg', dark: 'file:../../icons/justflowit.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ ({ "diagram:create": "Import Diagram", "diagram:delete": "Delete Diagram", "diagram:export": "Export Diagram", "diagram:get": "Get Diagram", "diagram:getAll": "Get Many Diagrams", "diagram:update": "Update Diagram", "folder:create": "Create Folder", "folder:delete": "Delete Folder", "folder:get": "Get Folder", "folder:getAll": "Get Many Folders", "folder:update": "Update Folder", "generate:create": "Generate Diagram", "generate:get": "Get Generation", "render:image": "Render Image" })[$parameter["resource"] + ":" + $parameter["operation"]] || ($parameter["operation"] + " " + $parameter["resource"]) }}',
+		subtitle: CANVAS_SUBTITLE,
 		description:
 			'Generate BPMN 2.0 diagrams from plain words, manage diagrams and folders, import and export BPMN, render PNG or SVG',
 		// Used by the editor as it is (the codex URL would get n8n's tracking query after its #anchor).

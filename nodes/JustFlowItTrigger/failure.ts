@@ -11,7 +11,7 @@ import { headerValue } from '../JustFlowIt/shared/http';
 import { systemClock } from '../JustFlowIt/shared/rateGate';
 
 /** n8n-workflow's `Failure` (n8n 2.41), spelled out: the peer dependency may be older. */
-export type PollFailure =
+type PollFailure =
 	| { cause: 'rate-limited' | 'quota-exhausted' | 'temporarily-unavailable'; retryAfterMs?: number; resetsAtEpochMs?: number }
 	| { cause: 'credential-invalid' | 'configuration-invalid' | 'node-defect' };
 

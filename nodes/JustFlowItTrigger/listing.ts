@@ -9,8 +9,7 @@ import { systemClock } from '../JustFlowIt/shared/rateGate';
 import { ListWalk, readListPage } from '../JustFlowIt/shared/lists';
 import type { ListDescription, ListPage } from '../JustFlowIt/shared/lists';
 import { sendApiRequest } from '../JustFlowIt/shared/transport';
-import { isUuid } from '../JustFlowIt/shared/validation';
-import { FOLDER_URL_REGEX } from './descriptions';
+import { idFromValue, isUuid } from '../JustFlowIt/shared/validation';
 import { isNoAnswer, isRateLimited, RateLimitSeen } from './failure';
 import { isDiagramEvent } from './poll';
 import type { PollWalk, TriggerEvent } from './poll';
@@ -20,17 +19,8 @@ export const DEFAULT_MAX_ITEMS_PER_POLL = 10_000;
 
 /** The folder filter's id (from any mode of the locator, a pasted link included), or undefined. */
 export function readFolderFilter(ctx: IPollFunctions): string | undefined {
-	const raw = ctx.getNodeParameter('folderId', '', { extractValue: true }) as unknown;
-	let value =
-		raw && typeof raw === 'object' && 'value' in raw
-			? String((raw as { value: unknown }).value ?? '')
-			: typeof raw === 'string'
-				? raw
-				: '';
-	value = value.trim();
+	const value = idFromValue(ctx.getNodeParameter('folderId', '', { extractValue: true }));
 	if (!value) return undefined;
-	const linked = new RegExp(FOLDER_URL_REGEX).exec(value);
-	if (linked) value = linked[1];
 	if (!isUuid(value)) {
 		throw new NodeOperationError(ctx.getNode(), `Folder "${withoutAngleBrackets(value.slice(0, 80))}" is not a valid ID`, {
 			description:
@@ -44,7 +34,7 @@ export function readFolderFilter(ctx: IPollFunctions): string | undefined {
  * The bound of one poll where n8n gives none (n8n 1.x): the budget n8n 2.41's durable scheduler
  * gives by default (45 s poll timeout less its 9 s margin).
  */
-export const FIXED_POLL_BUDGET_MS = 36_000;
+const FIXED_POLL_BUDGET_MS = 36_000;
 
 /** Kept back from the budget for what follows the last request (building the items). */
 const BUDGET_RESERVE_MS = 500;
@@ -67,10 +57,8 @@ export function pollBounds(ctx: IPollFunctions): PollBounds {
 	return { startedAt, deadline: startedAt + Math.max(1, budgetMs - Math.min(BUDGET_RESERVE_MS, budgetMs / 10)) };
 }
 
-/** One page of the event's list: its items, the API's cursor to the next one, the API's clock. */
-interface TriggerListPage {
-	items: IDataObject[];
-	next: string | null;
+/** One page of the event's list (the shared reader's page) and the API's clock when it was read. */
+interface TriggerListPage extends ListPage {
 	serverTime: string | undefined;
 }
 
@@ -107,7 +95,7 @@ async function readPage(
 		error.failure = { cause: 'configuration-invalid' };
 		throw error;
 	}
-	return { items: page.items, next: page.nextCursor ?? null, serverTime: headerValue(response.headers, 'date') };
+	return { ...page, serverTime: headerValue(response.headers, 'date') };
 }
 
 /** The event's list, as the shared list reader words its errors. */
@@ -120,7 +108,7 @@ function isExpiredCursor(error: unknown): boolean {
 }
 
 /** Why a poll's share of a walk ended. */
-export type WalkStop = 'done' | 'outOfTime' | 'readCap';
+type WalkStop = 'done' | 'outOfTime' | 'readCap';
 
 /**
  * Continues `walk` page by page until it is done, the poll's time is up (the next page would not
@@ -166,8 +154,8 @@ export async function continueWalk(
 			throw asNodeError(ctx.getNode(), error);
 		}
 		walk.noteServerTime(read.serverTime);
-		guard.accept({ items: read.items, nextCursor: read.next ?? undefined }, walk.nextCursor);
-		if (!walk.addPage(read.items, read.next)) return 'done';
+		guard.accept(read, walk.nextCursor);
+		if (!walk.addPage(read.items, read.nextCursor ?? null)) return 'done';
 	}
 }
 
@@ -192,7 +180,7 @@ export async function readForTestEvent(
 			if (page > 0 && (isRateLimited(error) || isNoAnswer(error))) return;
 			throw asNodeError(ctx.getNode(), error);
 		}
-		if (!onPage(read.items) || !read.next) return;
-		cursor = read.next;
+		if (!onPage(read.items) || !read.nextCursor) return;
+		cursor = read.nextCursor;
 	}
 }

@@ -19,7 +19,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 export type TriggerEvent = 'diagramCreated' | 'diagramChanged' | 'folderCreated';
 
-export const TRIGGER_EVENTS: readonly TriggerEvent[] = ['diagramCreated', 'diagramChanged', 'folderCreated'];
+const TRIGGER_EVENTS: readonly TriggerEvent[] = ['diagramCreated', 'diagramChanged', 'folderCreated'];
 
 /** Where the last finished walk left the trigger. */
 export interface PollCursor {
@@ -33,7 +33,7 @@ export interface PollCursor {
 }
 
 /** A walk over the list that one poll could not finish: the next poll continues it. */
-export interface WalkPosition {
+interface WalkPosition {
 	/** The API's cursor for the next page; null: read from the top (its cursor expired). */
 	next: string | null;
 	/**
@@ -59,7 +59,7 @@ export interface WalkPosition {
 }
 
 /** What the trigger keeps in the workflow's static data (per node). */
-export interface TriggerState {
+interface TriggerState {
 	version: 2;
 	event: TriggerEvent;
 	/** null until the first walk (which only records where the list stands) has finished. */
@@ -94,7 +94,7 @@ export function isDiagramEvent(event: TriggerEvent): boolean {
 }
 
 /** The stamp that decides whether an item is new for this event. */
-export function stampField(event: TriggerEvent): 'created_at' | 'updated_at' {
+function stampField(event: TriggerEvent): 'created_at' | 'updated_at' {
 	return event === 'diagramChanged' ? 'updated_at' : 'created_at';
 }
 
@@ -104,7 +104,7 @@ export function walksWholeList(event: TriggerEvent): boolean {
 }
 
 /** Compares two ISO-8601 stamps by time; stamps that do not parse compare as text. */
-export function compareStamps(a: string, b: string): number {
+function compareStamps(a: string, b: string): number {
 	const am = Date.parse(a);
 	const bm = Date.parse(b);
 	if (Number.isNaN(am) || Number.isNaN(bm)) return a < b ? -1 : a > b ? 1 : 0;

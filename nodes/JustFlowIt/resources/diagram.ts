@@ -5,7 +5,6 @@ import {
 	alwaysSendJsonObject,
 	binaryPropertyField,
 	fieldsCollection,
-	FIRST_PAGE_LIMIT,
 	folderField,
 	newNameField,
 	optionalTextField,
@@ -78,12 +77,9 @@ export const diagramOperations: INodeProperties[] = [
 				action: 'Get many diagrams',
 				description: 'List many diagrams, newest first',
 				routing: {
-					request: {
-						method: 'GET',
-						url: '/diagrams',
-						qs: { limit: FIRST_PAGE_LIMIT },
-					},
-					// further pages: the same request with `cursor` (and a smaller limit at the end)
+					request: { method: 'GET', url: '/diagrams' },
+					// query: `limit` on every page and `cursor` from the second on, set per page by
+					// walkCursorPages from Return All and Limit
 					operations: { pagination: walkCursorPages },
 				},
 			},

@@ -3,7 +3,6 @@ import type { INodeProperties } from 'n8n-workflow';
 import {
 	alwaysSendJsonObject,
 	fieldsCollection,
-	FIRST_PAGE_LIMIT,
 	folderField,
 	newNameField,
 	optionalTextField,
@@ -74,12 +73,9 @@ export const folderOperations: INodeProperties[] = [
 				action: 'Get many folders',
 				description: 'List many folders (every level), newest first',
 				routing: {
-					request: {
-						method: 'GET',
-						url: '/folders',
-						qs: { limit: FIRST_PAGE_LIMIT },
-					},
-					// further pages: the same request with `cursor` (and a smaller limit at the end)
+					request: { method: 'GET', url: '/folders' },
+					// query: `limit` on every page and `cursor` from the second on, set per page by
+					// walkCursorPages from Return All and Limit
 					operations: { pagination: walkCursorPages },
 				},
 			},

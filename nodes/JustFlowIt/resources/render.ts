@@ -35,10 +35,7 @@ export const themeField: INodeProperties = {
 	description: 'Light or dark colours',
 };
 
-/**
- * How Format and Theme go into a request: trimmed and lower-cased, because the API's values are
- * case-sensitive and an expression or an AI agent may well give "Dark" or "PNG".
- */
+/** How Format and Theme go into a request: shared/constants.ts asApiChoice, as an expression. */
 export const AS_API_VALUE = '={{ String($value ?? "").trim().toLowerCase() }}';
 
 export const renderOperations: INodeProperties[] = [

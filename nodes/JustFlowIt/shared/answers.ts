@@ -14,7 +14,7 @@ import { redactedExcerpt, withoutSecrets } from './secrets';
  */
 
 /** Where an answer was expected, to word what went wrong. */
-export interface AnswerExpectation {
+interface AnswerExpectation {
 	node: INode;
 	/** What the answer should hold, as the messages name it: "the diagram", "the diagrams list". */
 	what: string;
@@ -26,7 +26,7 @@ export interface AnswerExpectation {
 }
 
 /** What a 2xx body turned out to be. */
-export type AnswerKind = 'empty' | 'cutOff' | 'webPage' | 'notJson' | 'json';
+type AnswerKind = 'empty' | 'cutOff' | 'webPage' | 'notJson' | 'json';
 
 /** A body read as JSON where possible: n8n's HTTP client leaves text it could not parse as a string. */
 export function readBody(response: IN8nHttpFullResponse): { kind: AnswerKind; value?: unknown } {

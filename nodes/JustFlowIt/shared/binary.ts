@@ -1,6 +1,5 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type {
-	IBinaryData,
 	IDataObject,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
@@ -9,9 +8,19 @@ import type {
 } from 'n8n-workflow';
 
 import { describeAnswerBody } from './answers';
-import { API_PATHS, apiPath, BPMN_MIME_TYPE, BPMN_MODEL_NAMESPACE, IMAGE_MIME_TYPES, MAX_BODY_BYTES } from './constants';
+import {
+	API_PATHS,
+	apiPath,
+	asApiChoice,
+	BPMN_MIME_TYPE,
+	BPMN_MODEL_NAMESPACE,
+	IMAGE_MIME_TYPES,
+	imageFormatOf,
+	MAX_BODY_BYTES,
+} from './constants';
 import type { ImageFormat } from './constants';
 import { bodyToObject, bodyToText, headerValue } from './http';
+import { withoutSecrets } from './secrets';
 import { downloadLink, sendApiRequest } from './transport';
 import type { SendOptions } from './transport';
 import { readIdParameter } from './validation';
@@ -73,9 +82,8 @@ export function diagramFileName(name: unknown, diagramId: string, extension: str
 	return head ? `${head}${suffix}` : byId;
 }
 
-
 /** The file name in a Content-Disposition header, without its extension. */
-export function nameFromContentDisposition(headers: IDataObject | undefined): string | undefined {
+function nameFromContentDisposition(headers: IDataObject | undefined): string | undefined {
 	const disposition = headerValue(headers, 'content-disposition');
 	if (!disposition) return undefined;
 	const encoded = /filename\*\s*=\s*[^']*'[^']*'([^;]+)/i.exec(disposition);
@@ -126,21 +134,11 @@ function outputProperty(ctx: IExecuteSingleFunctions): string {
 	return String(ctx.getNodeParameter('binaryPropertyName', 'data')).trim() || 'data';
 }
 
-/** Stores bytes as an n8n binary with the right mime type, file name and extension. */
-export async function toBinary(
-	ctx: IExecuteSingleFunctions,
-	bytes: Buffer,
-	fileName: string,
-	mimeType: string,
-): Promise<IBinaryData> {
-	return await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
-}
-
 // ---------------------------------------------------------------------------------------------
 // BPMN in (import) and out (export)
 
 /** Why a text is not a BPMN 2.0 document, or undefined when it looks like one. */
-export function bpmnProblem(xml: string): string | undefined {
+function bpmnProblem(xml: string): string | undefined {
 	const text = xml.replace(/^\uFEFF/, '').trim();
 	// Worded without angle brackets: n8n's error popup drops anything between them.
 	if (!text.startsWith('<')) return 'it is not XML (it does not start with a tag)';
@@ -175,7 +173,7 @@ interface XmlEncoding {
  * without one, UTF-16 shows in the first bytes of `<?xml`; otherwise the declaration's
  * `encoding` ("ISO-8859-1" from an older modeler, "windows-1252" …), and UTF-8 when none is given.
  */
-export function xmlEncoding(bytes: Buffer): XmlEncoding {
+function xmlEncoding(bytes: Buffer): XmlEncoding {
 	if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { label: 'utf-8', bomLength: 3 };
 	if (bytes[0] === 0xff && bytes[1] === 0xfe) return { label: 'utf-16le', bomLength: 2 };
 	if (bytes[0] === 0xfe && bytes[1] === 0xff) return { label: 'utf-16be', bomLength: 2 };
@@ -204,7 +202,7 @@ function windows1252Character(control: string): string {
  * saying UTF-8 (the text is sent, and stored, as Unicode). Bytes that are not valid in that
  * encoding are an error that names it, never a silent U+FFFD.
  */
-export function decodeXml(bytes: Buffer): { xml: string } | { problem: string } {
+function decodeXml(bytes: Buffer): { xml: string } | { problem: string } {
 	const { label, bomLength } = xmlEncoding(bytes);
 	let decoder: InstanceType<typeof TextDecoder>;
 	try {
@@ -299,10 +297,7 @@ export async function bpmnFileItem(
 	const asJson = bodyToObject(response.body);
 	const xml = typeof asJson?.bpmn_xml === 'string' ? asJson.bpmn_xml : bodyToText(response.body);
 	if (!xml.replace(/^\uFEFF/, '').trim().startsWith('<')) {
-		throw new NodeOperationError(this.getNode(), 'Just Flow It sent something other than BPMN XML for the export', {
-			description: `Expected an XML document, got ${describeBody(response)}. Try again later; if it persists, contact Just Flow It support with the request ID${requestIdSentence(response)}`,
-			itemIndex: this.getItemIndex(),
-		});
+		throw notTheFile(this, response, 'Just Flow It sent something other than BPMN XML for the export', 'an XML document');
 	}
 	const name =
 		nameFromContentDisposition(response.headers) ??
@@ -310,7 +305,7 @@ export async function bpmnFileItem(
 		nameFromInputItem(this, diagramId) ??
 		nameFromPicker(this, diagramId);
 	const fileName = diagramFileName(name, diagramId, 'bpmn');
-	const binary = await toBinary(this, Buffer.from(xml, 'utf8'), fileName, BPMN_MIME_TYPE);
+	const binary = await this.helpers.prepareBinaryData(Buffer.from(xml, 'utf8'), fileName, BPMN_MIME_TYPE);
 	return [
 		{
 			json: { id: diagramId, name: name ?? null, fileName, mimeType: BPMN_MIME_TYPE, fileSize: Buffer.byteLength(xml) },
@@ -319,14 +314,13 @@ export async function bpmnFileItem(
 	];
 }
 
-/** "text/html ("<excerpt>")": what an answer that was not the expected file held (redacted). */
-function describeBody(response: IN8nHttpFullResponse): string {
-	return describeAnswerBody(response);
-}
-
-function requestIdSentence(response: IN8nHttpFullResponse): string {
-	const id = headerValue(response.headers, 'x-request-id');
-	return id ? ` ${id}.` : '.';
+/** The error for an answer that is not the file asked for: what came instead and the request ID. */
+function notTheFile(ctx: IExecuteSingleFunctions, response: IN8nHttpFullResponse, message: string, expected: string): NodeOperationError {
+	const requestId = headerValue(response.headers, 'x-request-id');
+	return new NodeOperationError(ctx.getNode(), message, {
+		description: `Expected ${expected}, got ${describeAnswerBody(response)}. Try again later; if it persists, contact Just Flow It support with the request ID${requestId ? ` ${withoutSecrets(requestId)}` : ''}.`,
+		itemIndex: ctx.getItemIndex(),
+	});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,7 +336,7 @@ function looksLikeImage(bytes: Buffer, format: ImageFormat): boolean {
  * processing instructions, comments (a long licence header) and a DOCTYPE with its internal
  * subset. Undefined when the text is not XML.
  */
-export function rootElementName(text: string): string | undefined {
+function rootElementName(text: string): string | undefined {
 	let at = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 	for (;;) {
 		while (at < text.length && /\s/.test(text[at])) at++;
@@ -396,10 +390,7 @@ async function imageFromAnswer(
 }
 
 function notAnImage(ctx: IExecuteSingleFunctions, response: IN8nHttpFullResponse, format: ImageFormat): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), `Just Flow It sent something other than a ${format.toUpperCase()} image`, {
-		description: `Expected ${IMAGE_MIME_TYPES[format]}, got ${describeBody(response)}. Try again later; if it persists, contact Just Flow It support with the request ID${requestIdSentence(response)}`,
-		itemIndex: ctx.getItemIndex(),
-	});
+	return notTheFile(ctx, response, `Just Flow It sent something other than a ${format.toUpperCase()} image`, IMAGE_MIME_TYPES[format]);
 }
 
 /** Diagram `id` rendered through the image endpoint, with the name its answer gives, if any. */
@@ -435,7 +426,7 @@ export async function imageItem(
 ): Promise<INodeExecutionData> {
 	const mimeType = IMAGE_MIME_TYPES[args.format];
 	const fileName = diagramFileName(args.name, args.diagramId, args.format);
-	const binary = await toBinary(ctx, args.bytes, fileName, mimeType);
+	const binary = await ctx.helpers.prepareBinaryData(args.bytes, fileName, mimeType);
 	const file = { fileName, mimeType, fileSize: args.bytes.length };
 	return {
 		json: args.fileFieldsApart ? { ...args.json, file } : { ...args.json, ...file },
@@ -455,8 +446,8 @@ export async function imageFileItem(
 	response: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
 	const diagramId = readIdParameter(this, 'diagramId');
-	const format: ImageFormat = String(this.getNodeParameter('format', 'png')).trim().toLowerCase() === 'svg' ? 'svg' : 'png';
-	const theme = String(this.getNodeParameter('theme', 'light')).trim().toLowerCase();
+	const format = imageFormatOf(this.getNodeParameter('format', 'png'));
+	const theme = asApiChoice(this.getNodeParameter('theme', 'light'));
 	const bytes = await imageFromAnswer(this, response, format);
 	const lookUp = (this.getNodeParameter('options.lookUpName', false) as boolean) === true;
 	const name =

@@ -3,8 +3,9 @@ export const CREDENTIAL_TYPE = 'justFlowItApi';
 
 /**
  * The paths the node's own code requests (generation polls, image downloads, name look-ups, list
- * search, the trigger), `{id}` standing for an id (contract §5). Each operation's route is declared
- * on the operation in resources/; a path marked [assumed] in the contract changes in both places.
+ * search, the trigger), `{id}` standing for an id (contract §5). Each is the path of a GET an
+ * operation declares in resources/ (Get Many, Get, Render → Image, Generate → Get), where the
+ * routes stay literal for the reader; test/foundation/declared-paths.test.ts fails when the two differ.
  */
 export const API_PATHS = {
 	diagrams: '/diagrams',
@@ -29,6 +30,25 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 export const BPMN_MODEL_NAMESPACE = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
 
 export type ImageFormat = 'png' | 'svg';
+
+/**
+ * A Format or Theme value as the API spells it: trimmed and lower-cased, because the API's values
+ * are case-sensitive and an expression or an AI agent may well give "Dark" or "PNG". The request
+ * sends it through the same rule as an expression (resources/render.ts AS_API_VALUE).
+ */
+export function asApiChoice(value: unknown): string {
+	return String(value ?? '').trim().toLowerCase();
+}
+
+/** The image format a Format value (or an answer's `format`) stands for; PNG unless it says SVG. */
+export function imageFormatOf(value: unknown): ImageFormat {
+	return asApiChoice(value) === 'svg' ? 'svg' : 'png';
+}
+
+/** The theme a Theme value (or an answer's `theme`) stands for; light unless it says dark. */
+export function themeOf(value: unknown): 'light' | 'dark' {
+	return asApiChoice(value) === 'dark' ? 'dark' : 'light';
+}
 
 export const IMAGE_MIME_TYPES: Record<ImageFormat, string> = {
 	png: 'image/png',

@@ -8,16 +8,22 @@ import type {
 
 import { idInRequestPath, requireId, requireText, UUID_PATTERN } from './validation';
 
-/** The link the editor shows beside a picked diagram or folder. */
+/** The web app's address: the link the editor shows beside a picked diagram or folder. */
 const APP_URL = 'https://justflow.it/app';
+
+/** The app's link to a diagram or a folder (the locator's By ID mode and list search show it). */
+export function appLink(plural: 'diagrams' | 'folders', id: string): string {
+	return `${APP_URL}/${plural}/${id}`;
+}
 
 type Shown = NonNullable<INodeProperties['displayOptions']>['show'];
 
 /**
  * A resource locator for a diagram or a folder: pick from a searchable list, paste an ID, or
- * paste a Just Flow It link. The id is checked before any request.
+ * paste a Just Flow It link. In the action node the id is checked before any request (preSend);
+ * the trigger checks its folder filter when it polls.
  */
-function idLocator(args: {
+export function idLocator(args: {
 	kind: 'diagram' | 'folder';
 	name: string;
 	displayName: string;
@@ -26,7 +32,7 @@ function idLocator(args: {
 	required?: boolean;
 	allowRoot?: boolean;
 	/** Checks (and, in the body or the URL, fixes up) the id before the request is sent. */
-	preSend: PreSendAction;
+	preSend?: PreSendAction;
 }): INodeProperties {
 	const plural = args.kind === 'diagram' ? 'diagrams' : 'folders';
 	const searchListMethod =
@@ -65,13 +71,13 @@ function idLocator(args: {
 						},
 					},
 				],
-				url: `=${APP_URL}/${plural}/{{$value}}`,
+				url: `=${appLink(plural, '{{$value}}')}`,
 			},
 			{
 				displayName: 'By URL',
 				name: 'url',
 				type: 'string',
-				placeholder: `e.g. ${APP_URL}/${plural}/3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31`,
+				placeholder: `e.g. ${appLink(plural, '3f9c2b1a-7d4e-4a2c-9b6f-1e8d5c0a2f31')}`,
 				extractValue: { type: 'regex', regex: urlRegex },
 				validation: [
 					{
@@ -81,7 +87,7 @@ function idLocator(args: {
 				],
 			},
 		],
-		routing: { send: { preSend: [args.preSend] } },
+		...(args.preSend ? { routing: { send: { preSend: [args.preSend] } } } : {}),
 	};
 }
 
@@ -149,9 +155,6 @@ export function folderField(args: {
 		},
 	};
 }
-
-/** The `limit` of Get Many's first page: the largest page for Return All, else no more than the Limit. */
-export const FIRST_PAGE_LIMIT = '={{ $parameter.returnAll ? 100 : Math.min(100, $parameter.limit) }}';
 
 /** Return All and Limit for a Get Many operation (cursor pagination runs in the executor). */
 export function returnAllAndLimit(show: Shown, plural: string): INodeProperties[] {

@@ -329,19 +329,21 @@ export function sentence(text: string): string {
 }
 
 /**
- * Message (what happened) and description (how to fix it, then what the API said): sentences in
- * one paragraph, because n8n's error panel shows the description as running text.
+ * Message (what happened), fix (what to do) and description (the fix, then what the API said):
+ * sentences in one paragraph, because n8n's error panel shows the description as running text.
  */
-export function explainFailure(failure: ApiFailure, context: FailureContext): { message: string; description: string } {
-	const { message, fix } = explainByStatus(failure, context);
-	const parts = [sentence(fix)];
+function explainFailure(failure: ApiFailure, context: FailureContext): Explanation & { description: string } {
+	const explanation = explainByStatus(failure, context);
+	const { message } = explanation;
+	const fix = sentence(explanation.fix);
+	const parts = [fix];
 	if (failure.apiMessage && !message.includes(failure.apiMessage)) parts.push(`The API says: "${failure.apiMessage}"`);
 	if (!failure.apiMessage && failure.bodyExcerpt) parts.push(`The response was not JSON: "${failure.bodyExcerpt}"`);
 	if (failure.code) parts.push(`Code: ${failure.code}.`);
 	if (failure.param) parts.push(`Parameter: ${failure.param}.`);
 	if (failure.transportCode) parts.push(`Network code: ${failure.transportCode}.`);
 	if (failure.requestId) parts.push(`Request ID: ${failure.requestId}.`);
-	return { message, description: parts.join(' ') };
+	return { message, fix, description: parts.join(' ') };
 }
 
 /**
@@ -357,7 +359,7 @@ export class RequestFailedError extends NodeApiError {
 	readonly fix: string;
 
 	constructor(node: INode, failure: ApiFailure, context: FailureContext, itemIndex?: number) {
-		const { message, description } = explainFailure(failure, context);
+		const { message, description, fix } = explainFailure(failure, context);
 		const errorResponse: JsonObject = {
 			status: failure.status,
 			...(failure.type ? { type: failure.type } : {}),
@@ -373,7 +375,7 @@ export class RequestFailedError extends NodeApiError {
 			itemIndex,
 		} as ConstructorParameters<typeof NodeApiError>[2]);
 		this.apiFailure = failure;
-		this.fix = sentence(explainByStatus(failure, context).fix);
+		this.fix = fix;
 	}
 }
 

@@ -2,9 +2,8 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteSingleFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 
 import { diagramImage, imageItem, lookUpDiagramName } from './binary';
-import { API_PATHS, apiPath } from './constants';
-import type { ImageFormat } from './constants';
 import { readJsonObject } from './answers';
+import { API_PATHS, apiPath, imageFormatOf, themeOf } from './constants';
 import { asNodeError, RETRY_ON_FAIL_ADVICE } from './errors';
 import { bodyToObject } from './http';
 import { withoutAngleBrackets } from './secrets';
@@ -20,14 +19,14 @@ import { systemClock } from './rateGate';
  * so a 2-minute job takes about 30 polls and a 5-second one about 7). Every poll also passes the
  * key's rate gate.
  */
-export const POLL_FIRST_DELAY_MS = 2000;
-export const POLL_GROWTH = 0.15;
-export const POLL_MIN_DELAY_MS = 500;
-export const POLL_MAX_DELAY_MS = 10_000;
+const POLL_FIRST_DELAY_MS = 2000;
+const POLL_GROWTH = 0.15;
+const POLL_MIN_DELAY_MS = 500;
+const POLL_MAX_DELAY_MS = 10_000;
 export const DEFAULT_GENERATION_TIMEOUT_SECONDS = 300;
 
 /** How long to wait before the next poll, `elapsedMs` after the generation was started. */
-export function pollDelay(elapsedMs: number): number {
+function pollDelay(elapsedMs: number): number {
 	return Math.min(POLL_MAX_DELAY_MS, Math.max(POLL_MIN_DELAY_MS, elapsedMs * POLL_GROWTH));
 }
 
@@ -47,7 +46,7 @@ function startedGeneration(ctx: IExecuteSingleFunctions, items: INodeExecutionDa
 }
 
 /** The ids of a generation Just Flow It accepted: what the user needs to pick its result up. */
-export interface AcceptedGeneration {
+interface AcceptedGeneration {
 	generationId: string;
 	/** Known once the generation has succeeded. */
 	diagramId?: string;
@@ -181,8 +180,8 @@ export async function downloadGeneratedImage(
 	}
 	const ids = { generationId, diagramId };
 	const options = this.getNodeParameter('options', {}) as IDataObject;
-	const format: ImageFormat = (finished.format ?? options.format) === 'svg' ? 'svg' : 'png';
-	const theme = String(finished.theme ?? options.theme ?? 'light') === 'dark' ? 'dark' : 'light';
+	const format = imageFormatOf(finished.format ?? options.format);
+	const theme = themeOf(finished.theme ?? options.theme);
 	let image: { bytes: Buffer; name?: string };
 	try {
 		// Worded as Render → Image: a 404 is the diagram's, a 403 names the diagrams:read scope.

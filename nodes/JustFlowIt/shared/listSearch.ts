@@ -1,6 +1,7 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { API_PATHS, MAX_PAGE_SIZE } from './constants';
+import { appLink } from './descriptions';
 import { ListWalk, readListPage } from './lists';
 import type { ListPage } from './lists';
 import { sendApiRequest } from './transport';
@@ -29,24 +30,24 @@ export const SEARCH_ENOUGH_MATCHES = 20;
  * How long one page request of a list search may wait for its turn under the rate limit (the user
  * is looking at a spinner; the node's own setting, default 300 s, is meant for workflow runs).
  */
-export const SEARCH_MAX_RATE_LIMIT_WAIT_SECONDS = 10;
+const SEARCH_MAX_RATE_LIMIT_WAIT_SECONDS = 10;
 
 /** The value a root-allowing folder picker stores for "top level" (descriptions.ts sends null). */
-export const TOP_LEVEL_VALUE = 'root';
+const TOP_LEVEL_VALUE = 'root';
 
 /** The entry root-allowing folder pickers offer first. */
-export const TOP_LEVEL_ENTRY: INodeListSearchItems = { name: 'Top Level (No Folder)', value: TOP_LEVEL_VALUE };
+const TOP_LEVEL_ENTRY: INodeListSearchItems = { name: 'Top Level (No Folder)', value: TOP_LEVEL_VALUE };
 
 /** Reads the page that starts at `cursor` (undefined: the first page). */
-export type FetchPage = (cursor: string | undefined) => Promise<ListPage>;
+type FetchPage = (cursor: string | undefined) => Promise<ListPage>;
 
-export interface SearchLimits {
+interface SearchLimits {
 	maxPages: number;
 	enoughMatches: number;
 }
 
 /** Whether a list item matches the user's search text (name contains it, or id equals it). */
-export function matchesFilter(item: IDataObject, filter: string | undefined): boolean {
+function matchesFilter(item: IDataObject, filter: string | undefined): boolean {
 	const needle = (filter ?? '').trim().toLowerCase();
 	if (!needle) return true;
 	const id = String(item.id ?? '').toLowerCase();
@@ -119,7 +120,7 @@ async function searchList(
 		results: matches.map((entry) => ({
 			name: String(entry.name ?? entry.id),
 			value: String(entry.id),
-			url: `https://justflow.it/app/${plural}/${String(entry.id)}`,
+			url: appLink(plural, String(entry.id)),
 		})),
 		paginationToken: nextCursor,
 	};

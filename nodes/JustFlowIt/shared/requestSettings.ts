@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 
 /** n8n's Settings → Timeout when the user sets none (what RoutingNode uses for the declared request). */
-export const DEFAULT_TIMEOUT_MS = 300_000;
+const DEFAULT_TIMEOUT_MS = 300_000;
 
 /**
  * What n8n's Settings tab says about sending: Proxy, Ignore SSL Issues and Timeout (the

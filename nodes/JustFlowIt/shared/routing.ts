@@ -186,8 +186,8 @@ export const sendThroughTransport: {
 };
 
 /**
- * Get Many's pagination (contract §11): the first page is the request the operation declares;
- * each next page adds `cursor` to its query and asks for no more than the Limit still needs.
+ * Get Many's pagination (contract §11): every page is the request the operation declares with
+ * `limit` (no more than the Limit still needs, at most 100) and, from the second page on, `cursor`.
  * Pages are read and checked by the one list reader (shared/lists.ts): a non-list, a list that
  * would not end, or one that repeats itself is an error, and no id is output twice. As an AI
  * agent's tool, one call returns at most 100 items (a full page): the answer goes into the model's context.

@@ -10,7 +10,7 @@
  */
 
 /** What a removed key reads as. */
-export const REDACTED_KEY = 'jfi_sk_…';
+const REDACTED_KEY = 'jfi_sk_…';
 
 /**
  * A key's prefix (`jfi_sk_live_`, `jfi_sk_test_` …) and whatever follows it up to a space, a quote

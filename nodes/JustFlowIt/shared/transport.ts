@@ -65,7 +65,6 @@ export const REQUEST_POLICY = {
 	quotaUsedUp: { idempotent: 'fail', post: 'fail' },
 	serverError: { idempotent: 'back off, send again', post: 'fail' },
 	noAnswer: { idempotent: 'back off, send again', post: 'fail' },
-	cancelled: { idempotent: 'stop', post: 'stop' },
 	otherRefusal: { idempotent: 'fail', post: 'fail' },
 } as const;
 

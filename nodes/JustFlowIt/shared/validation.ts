@@ -8,6 +8,7 @@ import type {
 	PreSendAction,
 } from 'n8n-workflow';
 
+import { asApiChoice } from './constants';
 import { withoutAngleBrackets } from './secrets';
 import { forToolUse, isToolNode } from './tool';
 
@@ -111,7 +112,7 @@ function refused(ctx: IExecuteSingleFunctions, message: string, description: str
 export function requireChoice(path: string, label: string, allowed: string[]): PreSendAction {
 	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
 		const raw = this.getNodeParameter(path, '') as unknown;
-		const value = String(raw ?? '').trim().toLowerCase();
+		const value = asApiChoice(raw);
 		if (value && !allowed.includes(value)) {
 			throw refused(this, `${label} "${String(raw).slice(0, 40)}" is not one of ${allowed.join(', ')}`, `Set ${label} to ${allowed.join(' or ')}.`);
 		}
