@@ -9,7 +9,7 @@ import type {
 
 import { MAX_PAGE_SIZE } from '../JustFlowIt/shared/constants';
 import { searchFolders } from '../JustFlowIt/shared/listSearch';
-import { systemClock } from '../JustFlowIt/shared/rateGate';
+import { systemClock } from '../JustFlowIt/shared/clock';
 import { triggerFolderLocator } from './descriptions';
 import { rateLimitSeenBy, withDeclaredCause } from './failure';
 import { continueWalk, DEFAULT_MAX_ITEMS_PER_POLL, pollBounds, readFolderFilter, readForTestEvent } from './listing';

@@ -8,7 +8,7 @@ import type { IDataObject, INode } from 'n8n-workflow';
 
 import { RequestFailedError } from '../JustFlowIt/shared/errors';
 import { headerValue } from '../JustFlowIt/shared/http';
-import { systemClock } from '../JustFlowIt/shared/rateGate';
+import { systemClock } from '../JustFlowIt/shared/clock';
 
 /** n8n-workflow's `Failure` (n8n 2.41), spelled out: the peer dependency may be older. */
 type PollFailure =

@@ -5,7 +5,7 @@ import { API_PATHS, MAX_PAGE_SIZE } from '../JustFlowIt/shared/constants';
 import { asNodeError, RequestFailedError } from '../JustFlowIt/shared/errors';
 import { headerValue } from '../JustFlowIt/shared/http';
 import { withoutAngleBrackets } from '../JustFlowIt/shared/secrets';
-import { systemClock } from '../JustFlowIt/shared/rateGate';
+import { systemClock } from '../JustFlowIt/shared/clock';
 import { ListWalk, readListPage } from '../JustFlowIt/shared/lists';
 import type { ListDescription, ListPage } from '../JustFlowIt/shared/lists';
 import { sendApiRequest } from '../JustFlowIt/shared/transport';

@@ -22,7 +22,7 @@ const generate = (extra: Record<string, unknown> = {}) => ({
  */
 function simulateTime(): { restore(): void } {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const { systemClock } = require('../../dist/nodes/JustFlowIt/shared/rateGate') as typeof import('../../nodes/JustFlowIt/shared/rateGate');
+	const { systemClock } = require('../../dist/nodes/JustFlowIt/shared/clock') as typeof import('../../nodes/JustFlowIt/shared/clock');
 	const real = { now: systemClock.now, sleep: systemClock.sleep };
 	let nowMs = Date.parse('2026-06-01T00:00:00Z');
 	systemClock.now = () => nowMs;

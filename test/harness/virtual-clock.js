@@ -1,7 +1,7 @@
 'use strict';
 /**
  * A simulated clock for walks that take hours of rate-limited time (tests and bench:trigger):
- * the node's clock (`systemClock` of dist/…/rateGate.js, which the transport, the rate gate and
+ * the node's clock (`systemClock` of dist/…/clock.js, which the transport, the rate gate and
  * the trigger's poll budget all read) and the fake's request clock (rate-limit windows, Reset,
  * Retry-After, the Date header) read the same simulated time, so every header stays true.
  * A wait (`sleep`) moves the time on by its length at once; `advance` stands for the time
@@ -11,7 +11,7 @@
  */
 const path = require('path');
 
-const RATE_GATE = path.join(__dirname, '..', '..', 'dist', 'nodes', 'JustFlowIt', 'shared', 'rateGate.js');
+const CLOCK = path.join(__dirname, '..', '..', 'dist', 'nodes', 'JustFlowIt', 'shared', 'clock.js');
 
 /**
  * @param {{ useRequestClock(now: (() => number) | null): void, clock: { nextMs(): number } }} fake
@@ -19,7 +19,7 @@ const RATE_GATE = path.join(__dirname, '..', '..', 'dist', 'nodes', 'JustFlowIt'
  */
 function useVirtualClock(fake, { startMs = Date.parse('2026-01-01T00:00:00Z'), requestMs = 0 } = {}) {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const { systemClock } = require(RATE_GATE);
+	const { systemClock } = require(CLOCK);
 	const original = { now: systemClock.now, sleep: systemClock.sleep };
 	let nowMs = startMs;
 	const read = () => {

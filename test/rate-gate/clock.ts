@@ -3,7 +3,7 @@
  * the abort signal, like n8n-workflow's `sleep` on older n8n versions, so a test of cancel proves
  * that the gate itself notices the signal within its 1 s chunks.
  */
-import type { Clock } from '../../nodes/JustFlowIt/shared/rateGate';
+import type { Clock } from '../../nodes/JustFlowIt/shared/clock';
 
 export const START = Date.UTC(2026, 10, 25, 12, 0, 0);
 

@@ -4,7 +4,8 @@
  * and the cross-process rules (server Remaining caps the count, probes, jitter, adaptive burst).
  * The gate's behaviour through n8n's engine and many processes is in test/simulation/.
  */
-import { RateGate, RateGateTimeout, systemClock } from '../../nodes/JustFlowIt/shared/rateGate';
+import { systemClock } from '../../nodes/JustFlowIt/shared/clock';
+import { RateGate, RateGateTimeout } from '../../nodes/JustFlowIt/shared/rateGate';
 import { FakeClock, START, flush, rl, track } from './clock';
 
 const WAIT = { maxWaitMs: 300_000 };

@@ -130,7 +130,7 @@ describe('cancel during a rate-limit wait', () => {
 		// did not end would show as waited time and a second request here, not as a test that hangs.
 		const clock = useVirtualClock(fake) as { restore(): void };
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const { systemClock } = require('../../dist/nodes/JustFlowIt/shared/rateGate') as typeof import('../../nodes/JustFlowIt/shared/rateGate');
+		const { systemClock } = require('../../dist/nodes/JustFlowIt/shared/clock') as typeof import('../../nodes/JustFlowIt/shared/clock');
 		const simulatedSleep = systemClock.sleep;
 		let pressStop!: () => void;
 		const cancelWhen = new Promise<void>((resolve) => (pressStop = resolve));

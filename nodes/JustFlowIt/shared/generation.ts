@@ -9,7 +9,7 @@ import { bodyToObject } from './http';
 import { withoutAngleBrackets } from './secrets';
 import { isToolNode } from './tool';
 import { cancelSignalOf, sendApiRequest } from './transport';
-import { systemClock } from './rateGate';
+import { systemClock } from './clock';
 
 /**
  * Polling schedule (contract §9 leaves it to us). The first look is after 2 s; after that the

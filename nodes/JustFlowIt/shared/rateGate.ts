@@ -1,4 +1,5 @@
-import { sleep } from 'n8n-workflow';
+import { abortReason, MAX_SLEEP_CHUNK_MS, systemClock } from './clock';
+import type { Clock } from './clock';
 
 /**
  * The rate gate: paces the requests made with one API key so that they stay under the API's
@@ -25,56 +26,6 @@ import { sleep } from 'n8n-workflow';
  *   as a 429 without Retry-After is waited), never a blind window per answer.
  */
 
-/** Time source of a gate (injectable for tests). */
-export interface Clock {
-	now(): number;
-	/** Resolves after `ms`; may reject (or return early) when `signal` aborts. */
-	sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-/** The longest single sleep: a sleep left running after a cancel (n8n's older `sleep` cannot be stopped) ends within this time. */
-const MAX_SLEEP_CHUNK_MS = 1000;
-
-function abortReason(signal: AbortSignal): Error {
-	return signal.reason instanceof Error ? signal.reason : new Error('Cancelled');
-}
-
-/**
- * A sleep in real time: n8n-workflow's `sleep` in chunks of at most 1 s (older n8n versions have
- * no cancellable sleep), with one abort listener for the whole sleep: a cancel rejects at once,
- * and a long wait adds nothing to the signal per chunk.
- */
-export async function sleepRealTime(ms: number, signal?: AbortSignal): Promise<void> {
-	if (signal?.aborted) throw abortReason(signal);
-	let cancelled = false;
-	let onAbort: (() => void) | undefined;
-	const abort = signal
-		? new Promise<never>((_, reject) => {
-				onAbort = () => {
-					cancelled = true;
-					reject(abortReason(signal));
-				};
-				signal.addEventListener('abort', onAbort, { once: true });
-			})
-		: undefined;
-	const chunks = (async () => {
-		const end = Date.now() + ms;
-		for (let left = ms; left > 0 && !cancelled; left = end - Date.now()) {
-			await sleep(Math.min(left, MAX_SLEEP_CHUNK_MS));
-		}
-	})();
-	try {
-		await (abort ? Promise.race([chunks, abort]) : chunks);
-	} finally {
-		if (signal && onAbort) signal.removeEventListener('abort', onAbort);
-	}
-}
-
-/** The clock of waits (rate limits, backoff, polls): real time; tests may simulate it. */
-export const systemClock: Clock = {
-	now: () => Date.now(),
-	sleep: sleepRealTime,
-};
 
 /** Thrown by `acquire` when no turn came (or none can come) within `maxWaitMs`. */
 export class RateGateTimeout extends Error {
