@@ -150,21 +150,6 @@ if (require.main === module) {
 				.catch((error) => process.send({ error: String(error?.stack ?? error) }, () => process.exit(1)));
 		});
 	} else {
-		(async () => {
-			process.env.N8N_LOG_LEVEL = 'silent';
-			const { startFakeProcess } = require('./processes');
-			const { ready, call, stop } = startFakeProcess();
-			await ready;
-			const fake = { call, baseUrl: (await call('info')).baseUrl };
-			try {
-				const lines = await benchMemory(fake, (text) => process.stderr.write(`${text}\n`));
-				console.log(lines.join('\n'));
-			} finally {
-				stop();
-			}
-		})().catch((error) => {
-			console.error(error);
-			process.exit(1);
-		});
+		require('./processes').runAlone(benchMemory);
 	}
 }

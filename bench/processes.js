@@ -108,16 +108,18 @@ function startFakeProcess() {
 	return { ready, call, stop: () => child.disconnect() };
 }
 
-module.exports = { benchProcesses, startFakeProcess };
-
-if (require.main === module) {
+/**
+ * Runs one bench scenario as a script of its own (`node bench/<file>.js`): a fake API in a child
+ * process, the scenario's lines on stdout, its progress on stderr.
+ */
+function runAlone(bench) {
 	(async () => {
 		process.env.N8N_LOG_LEVEL = 'silent';
 		const { ready, call, stop } = startFakeProcess();
 		await ready;
 		const fake = { call, baseUrl: (await call('info')).baseUrl };
 		try {
-			const lines = await benchProcesses(fake, (text) => process.stderr.write(`${text}\n`));
+			const lines = await bench(fake, (text) => process.stderr.write(`${text}\n`));
 			console.log(lines.join('\n'));
 		} finally {
 			stop();
@@ -127,3 +129,7 @@ if (require.main === module) {
 		process.exit(1);
 	});
 }
+
+module.exports = { benchProcesses, runAlone, startFakeProcess };
+
+if (require.main === module) runAlone(benchProcesses);
