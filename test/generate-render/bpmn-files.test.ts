@@ -92,7 +92,7 @@ describe('Diagram → Create checks every file before the first import', () => {
 	it('with Continue On Fail imports exactly the two good files', async () => {
 		const result = await run(fake, parameters, { input: files(), continueOnFail: true });
 		expect(requestLines(fake)).toEqual(['POST /diagrams', 'POST /diagrams']);
-		expect(fake.requests.map((request) => JSON.parse(request.body).name)).toEqual(['one.bpmn', 'three.bpmn']);
+		expect(fake.requests.map((request) => JSON.parse(request.body).name).sort()).toEqual(['one.bpmn', 'three.bpmn']);
 		expect(result.items.map((item) => item.json.name ?? item.json.error)).toEqual([
 			'one.bpmn',
 			'The file in "data" is not a BPMN 2.0 document: it has no BPMN definitions root element',

@@ -36,7 +36,7 @@ describe('Generate → Create checks every item before the first generation', ()
 		const result = await run(fake, generate(), { input: PROMPTS, continueOnFail: true });
 		expect(result.error).toBeUndefined();
 		expect(posts()).toEqual(['POST /diagrams/generate', 'POST /diagrams/generate']);
-		expect(fake.requests.map((request) => JSON.parse(request.body).prompt)).toEqual(['Purchase approval', 'Refund handling']);
+		expect(fake.requests.map((request) => JSON.parse(request.body).prompt).sort()).toEqual(['Purchase approval', 'Refund handling']);
 		expect(result.items.map((item) => item.json.status ?? item.json.error)).toEqual(['queued', 'Prompt is empty', 'queued']);
 	});
 
@@ -100,6 +100,6 @@ describe('Generate → Create checks every item before the first generation', ()
 		const input = [{ json: { prompt: 'A' } }, { json: { prompt: 'B' } }, { json: { prompt: 'C' } }];
 		const result = await run(fake, generate(), { input });
 		expect(result.error).toBeUndefined();
-		expect(fake.requests.map((request) => JSON.parse(request.body).prompt)).toEqual(['A', 'B', 'C']);
+		expect(fake.requests.map((request) => JSON.parse(request.body).prompt).sort()).toEqual(['A', 'B', 'C']);
 	});
 });
