@@ -357,8 +357,8 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 	it('runs Render → Image and shows the PNG in the binary panel', async () => {
 		await page.click(sel('node-execute-button'));
 		const binary = await waitForText(sel('ndv-binary-data_0'), 'image/png');
-		// The file is named after the diagram: by its name where the node knows it, else by its id.
-		expect(binary).toMatch(new RegExp(`(Invoice approval|${invoice.id})\\.png`));
+		// The file is named after the diagram and its id where the node knows the name, else after the id.
+		expect(binary).toMatch(new RegExp(`(Invoice approval \\(${invoice.id}\\)|diagram-${invoice.id})\\.png`));
 		await waitForApiRequest((r) => r.path === `/api/v1/diagrams/${invoice.id}/image` && r.status === 200, 'the image request');
 		await screenshot('render-image-binary-item');
 
