@@ -497,6 +497,11 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 	});
 
 	it('maps a Just Flow It field in the next node before the Just Flow It node has run (its output schema)', async () => {
+		await withOneRetryOnTimeout('schema-mapping', mapsFieldBeforeRun);
+	});
+
+	/** The steps of the test above (a failure leaves a screenshot of where it stopped). */
+	async function mapsFieldBeforeRun() {
 		page.on('dialog', (dialog) => dialog.accept().catch(() => undefined));
 		await page.goto(`${server.base}/workflow/new`, { waitUntil: 'domcontentloaded', timeout: STEP_TIMEOUT_MS * 2 });
 		await page.waitForSelector(sel('canvas-add-button'), { visible: true, timeout: STEP_TIMEOUT_MS * 2 });
@@ -558,7 +563,23 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 		await screenshot('schema-field-mapped-before-run');
 		// Nothing ran: the fake API saw no request for a diagram.
 		expect(fake.requests.slice(before).filter((r) => /^\/api\/v1\/diagrams\/[^/]+$/.test(r.path))).toEqual([]);
-	});
+	}
+
+	/**
+	 * Runs a flow that starts from a new workflow; when the editor times out on a step (seen once in
+	 * a fresh-clone run, not reproduced in several runs here), it leaves a screenshot and runs the
+	 * flow once more from the start. A flow that fails twice, or fails on an assertion, fails.
+	 */
+	async function withOneRetryOnTimeout(name, steps) {
+		try {
+			await steps();
+		} catch (error) {
+			await screenshot(`failed-${name}`).catch(() => undefined);
+			if (error?.name !== 'TimeoutError') throw error;
+			console.log(`browser test: ${name} timed out once (${error.message}); running it again from a new workflow`);
+			await steps();
+		}
+	}
 	it("n8n's own credential test (POST /rest/credentials/test) gives each rule's message", async () => {
 		const revoked = fake.addKey('jfi_sk_live_REVOKEDKEY00000000000000', { status: 'revoked' });
 		const expired = fake.addKey('jfi_sk_live_EXPIREDKEY00000000000000', { status: 'expired' });
