@@ -139,6 +139,23 @@ async function clickOnceSettled(selector) {
 	}
 }
 
+/**
+ * Clicks `selector` until `expected` shows (a click while the canvas re-renders can land on a
+ * handle that is being replaced and open nothing: seen in a fresh-clone run).
+ */
+async function clickUntilShown(selector, expected) {
+	const deadline = Date.now() + STEP_TIMEOUT_MS;
+	for (;;) {
+		await clickOnceSettled(selector);
+		try {
+			await page.waitForSelector(expected, { visible: true, timeout: 5000 });
+			return;
+		} catch (error) {
+			if (Date.now() > deadline) throw error;
+		}
+	}
+}
+
 /** Opens the options parameter `name` and picks the option titled `title` (its first line). */
 async function pickOption(name, title) {
 	await clickOnceSettled(sel(`parameter-input-${name}`));
@@ -518,8 +535,7 @@ describe('the Just Flow It node in the n8n editor (real browser)', () => {
 		const schemaAnswer = page.waitForResponse((response) => response.url().includes('/schemas/n8n-nodes-justflowit.justFlowIt/'), {
 			timeout: STEP_TIMEOUT_MS,
 		});
-		await clickOnceSettled(sel('canvas-handle-plus'));
-		await page.waitForSelector(sel('node-creator-search-bar'), { visible: true });
+		await clickUntilShown(sel('canvas-handle-plus'), sel('node-creator-search-bar'));
 		await page.keyboard.type('Edit Fields');
 		await page.waitForFunction(
 			(s) => [...document.querySelectorAll(s)].some((el) => el.offsetParent && el.innerText.trim().startsWith('Edit Fields')),
