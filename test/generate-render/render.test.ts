@@ -45,6 +45,26 @@ describe('Render → Image', () => {
 		else expect(bytes.toString('utf8')).toMatch(/<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
 	});
 
+	it('reads the diagram ID from its expression once in its own steps per item (RoutingNode reads it 4 times on n8n 2.x)', async () => {
+		// Each read of an expression's data evaluates the expression anew: the bulk of the node's CPU
+		// and allocation per item. The input's `id` is a getter, so every evaluation of
+		// `{{ $json.id }}` counts. RoutingNode itself reads it for the parameter, for its base-URL
+		// check and for `{{ $parameter.diagramId }}` in the URL; on 26eaf07 the picker's own routing
+		// and the node's preSend and postReceive steps added 6 more (10 per item).
+		const diagrams = [fake.seedDiagram({ name: 'A' }), fake.seedDiagram({ name: 'B' })];
+		let reads = 0;
+		const input = diagrams.map((diagram) => {
+			const json = {};
+			Object.defineProperty(json, 'id', { enumerable: true, get: () => (reads++, diagram.id) });
+			return { json };
+		});
+		const result = await run(fake, { resource: 'render', operation: 'image', diagramId: '={{ $json.id }}' }, { input });
+		expect(result.error).toBeUndefined();
+		expect(requestLines(fake)).toEqual(diagrams.map((diagram) => `GET /diagrams/${diagram.id}/image?format=png&theme=light`));
+		expect(result.items.map((item) => item.json.diagramId)).toEqual(diagrams.map((diagram) => diagram.id));
+		expect(reads).toBeLessThanOrEqual(diagrams.length * 5);
+	});
+
 	it('names the file after the diagram with Options → Look Up Diagram Name, at one more request', async () => {
 		const diagram = fake.seedDiagram({ name: 'Order to cash' });
 		const result = await run(fake, render(String(diagram.id), { options: { lookUpName: true } }));

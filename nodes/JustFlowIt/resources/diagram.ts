@@ -4,6 +4,7 @@ import { attachBpmnXml, bpmnFileItem } from '../shared/binary';
 import {
 	alwaysSendJsonObject,
 	binaryPropertyField,
+	diagramIdInPath,
 	fieldsCollection,
 	folderField,
 	newNameField,
@@ -45,6 +46,7 @@ export const diagramOperations: INodeProperties[] = [
 				description: 'Delete a diagram for good',
 				routing: {
 					request: { method: 'DELETE', url: '=/diagrams/{{ $parameter.diagramId }}' },
+					send: { preSend: [diagramIdInPath] },
 					output: { postReceive: [deletedItem('diagramId')] },
 				},
 			},
@@ -61,6 +63,7 @@ export const diagramOperations: INodeProperties[] = [
 						encoding: 'arraybuffer',
 						json: false,
 					},
+					send: { preSend: [diagramIdInPath] },
 					output: { postReceive: [bpmnFileItem] },
 				},
 			},
@@ -69,7 +72,10 @@ export const diagramOperations: INodeProperties[] = [
 				value: 'get',
 				action: 'Get a diagram',
 				description: "Get a diagram's details (name, folder, dates)",
-				routing: { request: { method: 'GET', url: '=/diagrams/{{ $parameter.diagramId }}' } },
+				routing: {
+					request: { method: 'GET', url: '=/diagrams/{{ $parameter.diagramId }}' },
+					send: { preSend: [diagramIdInPath] },
+				},
 			},
 			{
 				name: 'Get Many',
@@ -105,7 +111,7 @@ export const diagramOperations: INodeProperties[] = [
 				// body: name, folder_id (Update Fields)
 				routing: {
 					request: { method: 'PATCH', url: '=/diagrams/{{ $parameter.diagramId }}' },
-					send: { preSend: [alwaysSendJsonObject] },
+					send: { preSend: [diagramIdInPath, alwaysSendJsonObject] },
 				},
 			},
 		],

@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import {
 	alwaysSendJsonObject,
 	fieldsCollection,
+	folderIdInPath,
 	folderField,
 	newNameField,
 	optionalTextField,
@@ -57,6 +58,7 @@ export const folderOperations: INodeProperties[] = [
 				description: 'Delete an empty folder',
 				routing: {
 					request: { method: 'DELETE', url: '=/folders/{{ $parameter.folderId }}' },
+					send: { preSend: [folderIdInPath] },
 					output: { postReceive: [deletedItem('folderId')] },
 				},
 			},
@@ -65,7 +67,10 @@ export const folderOperations: INodeProperties[] = [
 				value: 'get',
 				action: 'Get a folder',
 				description: "Get a folder's details (name, parent, AI context)",
-				routing: { request: { method: 'GET', url: '=/folders/{{ $parameter.folderId }}' } },
+				routing: {
+					request: { method: 'GET', url: '=/folders/{{ $parameter.folderId }}' },
+					send: { preSend: [folderIdInPath] },
+				},
 			},
 			{
 				name: 'Get Many',
@@ -87,7 +92,7 @@ export const folderOperations: INodeProperties[] = [
 				// body: name, parent_id, context (Update Fields)
 				routing: {
 					request: { method: 'PATCH', url: '=/folders/{{ $parameter.folderId }}' },
-					send: { preSend: [alwaysSendJsonObject] },
+					send: { preSend: [folderIdInPath, alwaysSendJsonObject] },
 				},
 			},
 		],

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { binaryPropertyField, folderField, optionalTextField } from '../shared/descriptions';
+import { binaryPropertyField, folderField, optionalTextField, sendAsApiChoice } from '../shared/descriptions';
 import { DEFAULT_GENERATION_TIMEOUT_SECONDS, downloadGeneratedImage, waitForGeneration } from '../shared/generation';
 import {
 	checkEveryItemFirst,
@@ -10,7 +10,7 @@ import {
 	requirePositiveNumber,
 	requireText,
 } from '../shared/validation';
-import { AS_API_VALUE, formatField, themeField } from './render';
+import { formatField, themeField } from './render';
 
 /**
  * Generate: a diagram from a process described in words. Each operation's request is declared on
@@ -145,7 +145,7 @@ export const generateFields: INodeProperties[] = [
 				description: "The folder to save the diagram in; its AI context steers the generation. Empty: top level.",
 				bodyProperty: 'folder_id',
 			}),
-			{ ...formatField, routing: { send: { type: 'body', property: 'format', value: AS_API_VALUE } } },
+			{ ...formatField, routing: { send: sendAsApiChoice('body', 'format') } },
 			optionalTextField({
 				displayName: 'Name',
 				name: 'name',
@@ -153,7 +153,7 @@ export const generateFields: INodeProperties[] = [
 				placeholder: 'e.g. Employee onboarding',
 				description: 'Name of the new diagram. Empty: Just Flow It picks one.',
 			}),
-			{ ...themeField, routing: { send: { type: 'body', property: 'theme', value: AS_API_VALUE } } },
+			{ ...themeField, routing: { send: sendAsApiChoice('body', 'theme') } },
 			{
 				displayName: 'Generation Timeout (Seconds)',
 				name: 'timeout',

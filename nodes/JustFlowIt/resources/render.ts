@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { imageFileItem } from '../shared/binary';
-import { binaryPropertyField } from '../shared/descriptions';
+import { binaryPropertyField, diagramIdInPath, sendAsApiChoice } from '../shared/descriptions';
 
 /**
  * Render: a saved diagram as an image. The request (method, URL) is declared on the operation;
@@ -35,9 +35,6 @@ export const themeField: INodeProperties = {
 	description: 'Light or dark colours',
 };
 
-/** How Format and Theme go into a request: shared/constants.ts asApiChoice, as an expression. */
-export const AS_API_VALUE = '={{ String($value ?? "").trim().toLowerCase() }}';
-
 export const renderOperations: INodeProperties[] = [
 	{
 		displayName: 'Operation',
@@ -60,6 +57,7 @@ export const renderOperations: INodeProperties[] = [
 						encoding: 'arraybuffer',
 						json: false,
 					},
+					send: { preSend: [diagramIdInPath] },
 					output: { postReceive: [imageFileItem] },
 				},
 			},
@@ -71,12 +69,12 @@ export const renderFields: INodeProperties[] = [
 	{
 		...formatField,
 		displayOptions: { show: show('image') },
-		routing: { send: { type: 'query', property: 'format', value: AS_API_VALUE } },
+		routing: { send: sendAsApiChoice('query', 'format') },
 	},
 	{
 		...themeField,
 		displayOptions: { show: show('image') },
-		routing: { send: { type: 'query', property: 'theme', value: AS_API_VALUE } },
+		routing: { send: sendAsApiChoice('query', 'theme') },
 	},
 	binaryPropertyField(show('image'), 'output'),
 	{

@@ -23,7 +23,7 @@ import { bodyToObject, bodyToText, headerValue } from './http';
 import { withoutSecrets } from './secrets';
 import { downloadLink, sendApiRequest } from './transport';
 import type { SendOptions } from './transport';
-import { readIdParameter } from './validation';
+import { itemParameter, readIdParameter } from './validation';
 
 // ---------------------------------------------------------------------------------------------
 // File names
@@ -111,7 +111,7 @@ function nameFromInputItem(ctx: IExecuteSingleFunctions, id: string): string | u
  * name at the time it was picked, known without a request.
  */
 function nameFromPicker(ctx: IExecuteSingleFunctions, id: string): string | undefined {
-	const picked = ctx.getNodeParameter('diagramId', undefined) as
+	const picked = itemParameter(ctx, 'diagramId') as
 		| { mode?: unknown; value?: unknown; cachedResultName?: unknown }
 		| undefined;
 	if (!picked || typeof picked !== 'object' || picked.value !== id) return undefined;

@@ -34,7 +34,7 @@ export type ImageFormat = 'png' | 'svg';
 /**
  * A Format or Theme value as the API spells it: trimmed and lower-cased, because the API's values
  * are case-sensitive and an expression or an AI agent may well give "Dark" or "PNG". The request
- * sends it through the same rule as an expression (resources/render.ts AS_API_VALUE).
+ * sends it through the same rule (shared/descriptions.ts sendAsApiChoice).
  */
 export function asApiChoice(value: unknown): string {
 	return String(value ?? '').trim().toLowerCase();

@@ -3,9 +3,11 @@ import type {
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	INodeProperties,
+	INodePropertyRouting,
 	PreSendAction,
 } from 'n8n-workflow';
 
+import { asApiChoice } from './constants';
 import { idInRequestPath, requireId, requireText, UUID_PATTERN } from './validation';
 
 /** The web app's address: the link the editor shows beside a picked diagram or folder. */
@@ -94,7 +96,9 @@ export function idLocator(args: {
 /**
  * The one diagram picker of every operation that acts on a saved diagram (Diagram → Get, Update,
  * Delete, Export and Render → Image), so the picked diagram stays when the operation changes.
- * Each operation puts `{{ $parameter.diagramId }}` in its own URL.
+ * Each operation puts `{{ $parameter.diagramId }}` in its own URL and `diagramIdInPath` in its
+ * preSend. The picker itself has no routing: RoutingNode evaluates a routed parameter once more
+ * per item (twice on n8n 2.x), and the id is an expression in most workflows.
  */
 export const diagramPicker: INodeProperties = idLocator({
 	kind: 'diagram',
@@ -102,8 +106,10 @@ export const diagramPicker: INodeProperties = idLocator({
 	displayName: 'Diagram',
 	description: 'The diagram to use: pick it, or give its ID or its Just Flow It link',
 	show: { resource: ['diagram', 'render'], operation: ['delete', 'export', 'get', 'image', 'update'] },
-	preSend: idInRequestPath('diagramId', 'Diagram'),
 });
+
+/** preSend of the operations whose URL holds `{{ $parameter.diagramId }}`. */
+export const diagramIdInPath = idInRequestPath('diagramId', 'Diagram');
 
 /** The folder picker of Folder → Get, Update and Delete (`{{ $parameter.folderId }}` in their URLs). */
 export const folderPicker: INodeProperties = idLocator({
@@ -112,8 +118,10 @@ export const folderPicker: INodeProperties = idLocator({
 	displayName: 'Folder',
 	description: 'The folder to use: pick it, or give its ID or its Just Flow It link',
 	show: { resource: ['folder'], operation: ['delete', 'get', 'update'] },
-	preSend: idInRequestPath('folderId', 'Folder'),
 });
+
+/** preSend of the operations whose URL holds `{{ $parameter.folderId }}`. */
+export const folderIdInPath = idInRequestPath('folderId', 'Folder');
 
 /**
  * A folder picked inside a collection (Additional Fields, Update Fields, Options), sent in the
@@ -282,4 +290,20 @@ export function fieldsCollection(
 		displayOptions: { show },
 		options,
 	};
+}
+
+/**
+ * How a choice the API spells in lower case (Format, Theme) is sent: as `property` of the query
+ * or the body, trimmed and lower-cased (`asApiChoice`), since an expression or an AI agent may
+ * give "PNG" or " Dark". The spelling is a preSend step and not a `value` expression, which
+ * RoutingNode would evaluate for every item.
+ */
+export function sendAsApiChoice(type: 'query' | 'body', property: string): INodePropertyRouting['send'] {
+	const where = type === 'query' ? 'qs' : 'body';
+	const spelledAsApi: PreSendAction = async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
+		const sent = requestOptions[where] as IDataObject | undefined;
+		if (!sent || typeof sent !== 'object' || !(property in sent)) return requestOptions;
+		return { ...requestOptions, [where]: { ...sent, [property]: asApiChoice(sent[property]) } };
+	};
+	return { type, property, preSend: [spelledAsApi] };
 }

@@ -40,9 +40,32 @@ export function idFromValue(value: unknown): string {
 	return LINK_WITH_ID.exec(text)?.[1] ?? text;
 }
 
-/** The id held by parameter `path`, in any of the forms `idFromValue` accepts. */
+/** Values read per node run (RoutingNode gives every item of a run one execute data object). */
+const valuesReadByRun = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * Parameter `path` of this item ('' when not set), read once per item. Each read of a parameter
+ * that holds an expression evaluates it again, and an evaluation is most of the node's own work
+ * per item (n8n builds the expression's data and clock each time): the diagram's id is needed by
+ * the check before sending, the URL and the answer's file name. Kept by node run, item index and
+ * path, so a context made for another item (`contextOfItem`) finds that item's value.
+ */
+export function itemParameter(ctx: IExecuteSingleFunctions, path: string): unknown {
+	const run = ctx.getExecuteData?.() as unknown;
+	if (!run || typeof run !== 'object') return ctx.getNodeParameter(path, '');
+	let values = valuesReadByRun.get(run);
+	if (!values) valuesReadByRun.set(run, (values = new Map()));
+	const key = `${ctx.getItemIndex()}\u0000${path}`;
+	if (!values.has(key)) values.set(key, ctx.getNodeParameter(path, ''));
+	return values.get(key);
+}
+
+/**
+ * The id held by parameter `path`, in any of the forms `idFromValue` accepts. Read without n8n's
+ * `extractValue`: `idFromValue` takes the id out of a link itself, in every mode of the picker.
+ */
 export function readIdParameter(ctx: IExecuteSingleFunctions, path: string): string {
-	return idFromValue(ctx.getNodeParameter(path, '', { extractValue: true }));
+	return idFromValue(itemParameter(ctx, path));
 }
 
 interface IdRules {
@@ -96,7 +119,7 @@ export function requireId(path: string, label: string, rules: IdRules & { bodyPr
 export function idInRequestPath(path: string, label: string): PreSendAction {
 	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
 		const id = checkedId(this, path, label, {});
-		const raw = valueText(this.getNodeParameter(path, ''));
+		const raw = valueText(itemParameter(this, path));
 		const url = String(requestOptions.url ?? '');
 		if (!raw || raw === id || !url.includes(raw)) return requestOptions;
 		return { ...requestOptions, url: url.replace(raw, encodeURIComponent(id)) };
