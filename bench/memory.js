@@ -12,10 +12,15 @@
 const { fork } = require('node:child_process');
 const path = require('node:path');
 
-/** BENCH_MEMORY_SIZES=2000 runs fewer sizes (a quick look; the goal needs both). */
+/**
+ * BENCH_MEMORY_SIZES=2000 runs fewer sizes (a quick look; the goal needs both). BENCH_MEMORY_DETAIL=1
+ * and BENCH_MEMORY_HELD=1 print more per run (see the child).
+ */
 const SIZES = (process.env.BENCH_MEMORY_SIZES ?? '2000,10000').split(',').map(Number);
 const CONTENDERS = {
 	ours: 'Just Flow It node (Render → Image)',
+	floor: 'declarative floor: same number of properties (bench/declarative-floor.js)',
+	smallFloor: 'declarative floor: 2 properties',
 	http: 'HTTP Request node (response format: file)',
 };
 /** Goal: the node's peak RSS growth at most this many times the HTTP Request node's, at every size. */
@@ -37,7 +42,8 @@ async function benchMemory(fake, progress = () => {}) {
 		'## 7. Memory at scale: render many with the execution\'s cancel signal',
 		'',
 		'Render → Image (PNG) through n8n\'s engine as n8n\'s server runs it (the execution has a cancel signal), memory binary mode, the fake with its limit off but truthful `RateLimit-*` headers. ' +
-			'Each run is a fresh OS process; the figure is its peak RSS above the RSS after a warm-up run of 10 items (the images themselves are part of both contenders\' growth).',
+			'Each run is a fresh OS process; the figure is its peak RSS above the RSS after a warm-up run of 10 items (the images themselves are part of every contender\'s growth). ' +
+			'The declarative floors (bench/declarative-floor.js) send the same request through RoutingNode with none of this package\'s code; one has as many top-level properties as the node, the other only the 2 it needs.',
 		'',
 		'| items | contender | completed | wall time | peak RSS growth |',
 		'|---:|---|---:|---:|---:|',
@@ -54,9 +60,12 @@ async function benchMemory(fake, progress = () => {}) {
 	}
 	const ratios = SIZES.map((size) => growth[`ours|${size}`] / Math.max(1, growth[`http|${size}`]));
 	const met = ratios.every((ratio) => ratio <= GOAL_RATIO);
+	const ratio = (a, b, size) => (growth[`${a}|${size}`] / Math.max(1, growth[`${b}|${size}`])).toFixed(2);
 	lines.push(
 		'',
 		`Goal (the node's growth ≤ ${GOAL_RATIO}× the HTTP Request node's at every size): **${met ? 'met' : 'missed'}** (${SIZES.map((size, i) => `${size}: ${ratios[i].toFixed(2)}×`).join(', ')}).`,
+		'',
+		`Against the declarative floor, a node with the same number of top-level properties and none of this package's code: the node ${SIZES.map((size) => `${ratio('ours', 'floor', size)}× at ${size}`).join(', ')}; the floor against the HTTP Request node ${SIZES.map((size) => `${ratio('floor', 'http', size)}× at ${size}`).join(', ')}; a declarative node of 2 properties against the HTTP Request node ${SIZES.map((size) => `${ratio('smallFloor', 'http', size)}× at ${size}`).join(', ')}.`,
 		'',
 	);
 	return lines;
@@ -87,13 +96,19 @@ async function child({ who, size, baseUrl, ids }) {
 	const install = await ensureN8nInstalled();
 	const nodesBase = path.join(install.dir, 'node_modules', 'n8n-nodes-base');
 	const { HttpRequest } = require(path.join(nodesBase, 'dist', 'nodes', 'HttpRequest', 'HttpRequest.node.js'));
-	const extraNodeTypes = { 'n8n-nodes-base.httpRequest': new HttpRequest() };
+	const { FLOOR_TYPE, declarativeFloorNode, declarativeFloorType } = require('./declarative-floor');
+	const extraNodeTypes = {
+		'n8n-nodes-base.httpRequest': new HttpRequest(),
+		[FLOOR_TYPE]: declarativeFloorType(who === 'smallFloor' ? 2 : undefined),
+	};
 	await engine.setBinaryMode('memory');
 	const credentials = { apiKey: TEST_KEY, environment: 'staging', baseUrl };
 	const node =
 		who === 'ours'
 			? { name: 'Render', parameters: { resource: 'render', operation: 'image', diagramId: '={{ $json.id }}' } }
-			: {
+			: who === 'floor' || who === 'smallFloor'
+				? declarativeFloorNode()
+				: {
 					name: 'Render',
 					type: 'n8n-nodes-base.httpRequest',
 					typeVersion: 4.2,
@@ -120,11 +135,19 @@ async function child({ who, size, baseUrl, ids }) {
 	const started = performance.now();
 	const start = process.memoryUsage();
 	const peaks = { ...start };
-	const timer = setInterval(() => {
-		const now = process.memoryUsage();
-		for (const key of Object.keys(peaks)) peaks[key] = Math.max(peaks[key], now[key]);
-		peak = Math.max(peak, now.rss);
-	}, 10);
+	// BENCH_MEMORY_HELD=1: what the process holds, not its peak: every 100 ms a full collection, then
+	// the heap in use (slower, and the RSS figure then means little).
+	const held = { peak: 0 };
+	const timer = process.env.BENCH_MEMORY_HELD
+		? setInterval(() => {
+				global.gc();
+				held.peak = Math.max(held.peak, process.memoryUsage().heapUsed - start.heapUsed);
+			}, 100)
+		: setInterval(() => {
+				const now = process.memoryUsage();
+				for (const key of Object.keys(peaks)) peaks[key] = Math.max(peaks[key], now[key]);
+				peak = Math.max(peak, now.rss);
+			}, 10);
 	let completed;
 	try {
 		completed = await run(size);
@@ -133,6 +156,7 @@ async function child({ who, size, baseUrl, ids }) {
 	}
 	const wallMs = performance.now() - started;
 	peak = Math.max(peak, process.memoryUsage().rss);
+	if (process.env.BENCH_MEMORY_HELD) process.stderr.write(`  ${who} ${size} held at most: heap +${mib(held.peak)} after a full collection\n`);
 	// BENCH_MEMORY_DETAIL=1: where the growth is (heap, buffers).
 	if (process.env.BENCH_MEMORY_DETAIL) {
 		process.stderr.write(`  ${who} ${size} peak growth: ${Object.keys(peaks).map((key) => `${key} ${mib(peaks[key] - start[key])}`).join(', ')}\n`);
