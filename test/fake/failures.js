@@ -20,9 +20,11 @@ const { envelope, DEFAULT_CODE_BY_STATUS, DEFAULT_MESSAGE_BY_STATUS } = require(
  * @property {string} [message]      envelope message when `body` is omitted
  * @property {Record<string, string|number|null>} [headers] extra headers; null removes a default header
  *   (e.g. `{'X-Request-Id': null}`)
- * @property {'respond'|'destroy'|'hang'|'cut-off'|'trickle'} [action] 'destroy' drops the socket, 'hang' never
+ * @property {'respond'|'destroy'|'hang'|'cut-off'|'trickle'|'endless'} [action] 'destroy' drops the socket, 'hang' never
  *   answers (until close), 'cut-off' sends the headers and half the body then drops the socket,
- *   'trickle' sends the headers and then the body one byte every `intervalMs`
+ *   'trickle' sends the headers and then the body one byte every `intervalMs`, 'endless' sends the
+ *   headers (no Content-Length) and then the body over and over, as fast as the client reads, until
+ *   the client gives up
  * @property {number} [intervalMs]   'trickle': milliseconds between bytes (default 50)
  * @property {number} [delayMs]      wait this long before responding (action 'respond')
  * @property {Record<string, string|RegExp|boolean>} [query] only requests whose query matches: a
@@ -77,7 +79,7 @@ class FailureInjector {
   /** @param {FailureSpec} spec @returns {FailureHandle} */
   add(spec = {}) {
     const action = spec.action ?? 'respond';
-    if (!['respond', 'destroy', 'hang', 'cut-off', 'trickle'].includes(action)) throw new TypeError(`injectFailure: unknown action ${action}`);
+    if (!['respond', 'destroy', 'hang', 'cut-off', 'trickle', 'endless'].includes(action)) throw new TypeError(`injectFailure: unknown action ${action}`);
     const entry = {
       ...spec,
       action,

@@ -532,7 +532,7 @@ class FakeServer {
       else res.setHeader(name, /** @type {string} */ (value));
     }
     const bytes = body === undefined || response.status === 204 ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
-    if (response.status !== 204) res.setHeader('Content-Length', bytes ? bytes.length : 0);
+    if (response.status !== 204 && !response.withoutLength) res.setHeader('Content-Length', bytes ? bytes.length : 0);
     entry.status = response.status;
     res.writeHead(response.status);
     return bytes;
@@ -550,6 +550,7 @@ class FakeServer {
     const response = failureResponse(f, entry.requestId);
     if (f.action === 'cut-off') return this.sendCutOff(req, res, entry, response);
     if (f.action === 'trickle') return this.sendTrickle(res, entry, response, f.intervalMs ?? 50);
+    if (f.action === 'endless') return this.sendEndless(res, entry, response);
     if (!f.delayMs) return this.send(res, entry, response, {});
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -591,6 +592,23 @@ class FakeServer {
       this.timers.add(timer);
     };
     next();
+  }
+
+  /**
+   * The headers without a Content-Length, then the body again and again (at least 64 KiB a
+   * write) as fast as the client reads it, never ending on its own: a server or proxy that sends
+   * without end. Stops when the client drops the connection, or at close().
+   * @param {http.ServerResponse} res @param {RecordedRequest} entry
+   * @param {import('./handlers').Response} response
+   */
+  sendEndless(res, entry, response) {
+    const bytes = this.writeHead(res, entry, { ...response, withoutLength: true }, {}) ?? Buffer.from(' ');
+    const chunk = Buffer.concat(Array(Math.ceil(65536 / bytes.length)).fill(bytes));
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk));
+    };
+    res.on('drain', pump);
+    pump();
   }
 
   /** Append to the request log, trimming the oldest entries past the cap (amortised). @param {RecordedRequest} entry */

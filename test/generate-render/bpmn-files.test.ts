@@ -139,11 +139,16 @@ describe('Diagram → Create from files in n8n filesystem binary mode', () => {
 		expect(result.error).toBeUndefined();
 		const exported = result.outputs.Export.map((item) => item.binary?.data as IBinaryData);
 		expect(exported.every((file) => String(file.id).startsWith('filesystem'))).toBe(true);
+		// The items' POSTs run side by side: they may arrive in either order.
 		const posts = fake.requests.filter((request) => request.method === 'POST').map((request) => JSON.parse(request.body));
-		expect(posts).toEqual([
-			{ name: 'Copy of 入职流程', bpmn_xml: sampleBpmn('入职流程') },
-			{ name: 'Copy of Заказ 1', bpmn_xml: sampleBpmn('Заказ 1') },
-		]);
+		expect(posts).toHaveLength(2);
+		expect(posts).toEqual(
+			expect.arrayContaining([
+				{ name: 'Copy of 入职流程', bpmn_xml: sampleBpmn('入职流程') },
+				{ name: 'Copy of Заказ 1', bpmn_xml: sampleBpmn('Заказ 1') },
+			]),
+		);
+		expect(result.outputs.Import.map((item) => item.json.name)).toEqual(['Copy of 入职流程', 'Copy of Заказ 1']);
 		expect(diagrams).toHaveLength(2);
 	});
 

@@ -186,3 +186,37 @@ describe('a 403 names the scope the refused request needs (finding 8)', () => {
 		expect(result.error?.message).toBe('The secret key lacks the "diagrams:read" scope this operation needs');
 	});
 });
+
+describe('an answer that goes on without end is stopped at 64 MiB, long before Settings → Timeout (a broken server or proxy)', () => {
+	const endless = { status: 200, action: 'endless' as const, headers: { 'X-Request-Id': 'req_000000000000e0d1' } };
+
+	it('Get: stops reading past 64 MiB, says so with the request ID, outputs nothing and does not send the GET again', async () => {
+		const diagram = fake.seedDiagram({ name: 'Endless' });
+		fake.injectFailure({ ...endless, path: `/diagrams/${diagram.id}`, body: '{"object":"diagram",', headers: { ...JSON_TYPE, ...endless.headers } });
+		const result = await run(fake, getDiagram(String(diagram.id)));
+		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`]);
+		expect(result.items).toEqual([]);
+		expect(result.error?.message).toBe('The answer from Just Flow It went on past 64 MiB, so the node stopped reading it');
+		expect(result.error?.description).toBe(
+			"No answer of the API is that large (a diagram's image or BPMN is a few MiB), so a proxy or a server in trouble is sending without end, and nothing was output. Check the Base URL in the credential and Settings → Proxy, then run again; if it persists, contact Just Flow It support with the request ID req_000000000000e0d1.",
+		);
+	});
+
+	it('Render → Image: an endless image is an error item with continue on fail, not a 64 MiB file', async () => {
+		const diagram = fake.seedDiagram({ name: 'Endless image' });
+		fake.injectFailure({ ...endless, path: `/diagrams/${diagram.id}/image`, body: Buffer.from([0x89, 0x50, 0x4e, 0x47]), headers: { 'Content-Type': 'image/png', ...endless.headers } });
+		const result = await run(fake, { resource: 'render', operation: 'image', diagramId: byId(String(diagram.id)) }, { continueOnFail: true });
+		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}/image?format=png&theme=light`]);
+		expect(result.items).toHaveLength(1);
+		expect(result.items[0].binary).toBeUndefined();
+		expect(result.items[0].json.error).toBe('The answer from Just Flow It went on past 64 MiB, so the node stopped reading it');
+	});
+
+	it('Folder → Create: an endless answer to the POST says the folder may have been created, and is not sent again', async () => {
+		fake.injectFailure({ ...endless, method: 'POST', path: '/folders', body: '{"object":"folder",', headers: { ...JSON_TYPE, ...endless.headers } });
+		const result = await run(fake, { resource: 'folder', operation: 'create', name: 'Once' });
+		expect(requestLines(fake)).toEqual(['POST /folders']);
+		expect(result.error?.message).toBe('The answer from Just Flow It went on past 64 MiB, so the node stopped reading it');
+		expect(result.error?.description).toMatch(/nothing was output\. The request may have been carried out: look in Just Flow It before you run the node again\. Check the Base URL/);
+	});
+});

@@ -21,7 +21,7 @@ import { CREDENTIAL_TYPE, routeOf, scopeFor } from './constants';
 import { asNodeError, MAX_WAIT_SETTING, readApiFailure, RequestFailedError } from './errors';
 import { headerValue } from './http';
 import type { ApiFailure, FailureContext } from './errors';
-import { sleepRealTime, systemClock } from './clock';
+import { abortReason, sleepRealTime, systemClock } from './clock';
 import { rateGateFor, RateGateTimeout } from './rateGate';
 import type { RateGate } from './rateGate';
 import { requestSettingsOf } from './requestSettings';
@@ -85,6 +85,14 @@ export const DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 300;
 
 /** Redirects followed per request. */
 const MAX_REDIRECTS = 5;
+
+/**
+ * The largest answer the node reads (body bytes of one attempt). The API's largest answers are a
+ * diagram's image or BPMN, a few MiB even for big diagrams; a body that goes on past this is a
+ * proxy or a server sending without end, which would otherwise fill n8n's memory before
+ * Settings → Timeout ends it.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 type TransportContext = IExecuteSingleFunctions | IPollFunctions | ILoadOptionsFunctions;
 
@@ -432,15 +440,85 @@ async function sendAttempt(prepared: PreparedRequest, attempt: Attempt): Promise
 		// Timeout could not end a trickling body): the key is added here, by the same check the
 		// credential runs on n8n 1.x (it refuses any origin but the Base URL's).
 		const sent = attempt.withKey ? await withKey(prepared, options) : options;
-		return (await prepared.ctx.helpers.httpRequest(sent)) as IN8nHttpFullResponse;
+		// The body comes as a stream and is read here, so that no answer can grow past
+		// MAX_ANSWER_BYTES; it is then handed on as n8n's client would have given it.
+		const streamed = (await prepared.ctx.helpers.httpRequest({ ...sent, encoding: 'stream' })) as IN8nHttpFullResponse;
+		const bytes = await readAnswerBytes(prepared, attempt, streamed, bound.signal);
+		return { ...streamed, body: asClientGivesIt(bytes, attempt.options.encoding) as IN8nHttpFullResponse['body'] };
 	} catch (error) {
 		throwIfCancelled(prepared);
 		if (bound.timedOut()) return noAnswer('ETIMEDOUT');
+		if (error instanceof NodeOperationError) throw error;
 		if (!isNoAnswer(error)) throw asNodeError(prepared.ctx.getNode(), error, itemOf(prepared.ctx).itemIndex);
 		return noAnswer(transportCode(error));
 	} finally {
 		bound.end();
 	}
+}
+
+/** Reads a streamed body whole, up to MAX_ANSWER_BYTES; stops (and fails) at the first byte past it. */
+async function readAnswerBytes(
+	prepared: PreparedRequest,
+	attempt: Attempt,
+	response: IN8nHttpFullResponse,
+	signal: AbortSignal,
+): Promise<Buffer> {
+	const body = response.body as unknown;
+	if (!isReadable(body)) return Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : '');
+	// A timeout or cancel ends the read even where the HTTP client would not end the stream.
+	const stop = () => body.destroy(abortReason(signal));
+	signal.addEventListener('abort', stop, { once: true });
+	try {
+		const chunks: Buffer[] = [];
+		let size = 0;
+		for await (const chunk of body) {
+			const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+			size += bytes.length;
+			if (size > MAX_ANSWER_BYTES) {
+				body.destroy();
+				throw answerTooLarge(prepared, attempt, response);
+			}
+			chunks.push(bytes);
+		}
+		return Buffer.concat(chunks, size);
+	} finally {
+		signal.removeEventListener('abort', stop);
+	}
+}
+
+function isReadable(body: unknown): body is NodeJS.ReadableStream & { destroy(error?: Error): void } {
+	return !!body && typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' && typeof (body as { destroy?: unknown }).destroy === 'function';
+}
+
+/**
+ * A body as n8n's HTTP client (axios) gives it: the bytes for `encoding: 'arraybuffer'`, else the
+ * text (UTF-8, without a byte order mark), parsed when it is JSON.
+ */
+function asClientGivesIt(bytes: Buffer, encoding: IHttpRequestOptions['encoding']): unknown {
+	if (encoding === 'arraybuffer') return bytes;
+	const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+	if (!text) return text;
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return text;
+	}
+}
+
+function answerTooLarge(prepared: PreparedRequest, attempt: Attempt, response: IN8nHttpFullResponse): NodeOperationError {
+	const requestId = headerValue(response.headers as IDataObject, 'x-request-id');
+	const fromApi = attempt.target.origin === prepared.apiOrigin;
+	const sender = fromApi ? 'Just Flow It' : attempt.target.host;
+	const limit = `${MAX_ANSWER_BYTES / 1024 / 1024} MiB`;
+	const carriedOut = prepared.context.isPost
+		? ' The request may have been carried out: look in Just Flow It before you run the node again.'
+		: '';
+	return new NodeOperationError(prepared.ctx.getNode(), `The answer from ${sender} went on past ${limit}, so the node stopped reading it`, {
+		description:
+			`No answer of the API is that large (a diagram's image or BPMN is a few MiB), so a proxy or a server in trouble is sending without end, and nothing was output.${carriedOut} ` +
+			`Check the Base URL in the credential and Settings → Proxy, then run again; if it persists, contact Just Flow It support${requestId ? ` with the request ID ${requestId}` : ''}.`,
+		...itemOf(prepared.ctx),
+	});
 }
 
 function noAnswer(code: string | undefined): NoAnswer {
