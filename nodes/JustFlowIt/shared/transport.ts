@@ -448,7 +448,6 @@ async function sendAttempt(prepared: PreparedRequest, attempt: Attempt): Promise
 	} catch (error) {
 		throwIfCancelled(prepared);
 		if (bound.timedOut()) return noAnswer('ETIMEDOUT');
-		if (error instanceof NodeOperationError) throw error;
 		if (!isNoAnswer(error)) throw asNodeError(prepared.ctx.getNode(), error, itemOf(prepared.ctx).itemIndex);
 		return noAnswer(transportCode(error));
 	} finally {
