@@ -4,7 +4,7 @@
  * node through n8n's engine against the fake API and asserts what was sent and what the user is told.
  */
 import { byId, requestLines, run, useFake } from '../support/context';
-import { startProxy } from '../support/proxy';
+import { closedPort, startProxy } from '../support/proxy';
 import type { LoopbackProxy } from '../support/proxy';
 import { startTlsFront } from '../support/tlsFront';
 
@@ -90,6 +90,28 @@ describe('Settings → Proxy, Timeout apply to every request of the item (findin
 		];
 		expect(requestLines(fake)).toEqual(lines);
 		expect(proxy.requests).toEqual(lines.map((line) => line.replace(' /', ` ${fake.baseUrl}/`)));
+	});
+
+	it('a proxy that is down is blamed as the proxy, with Settings → Proxy to check, not Just Flow It (the GET retried, nothing reaches the API)', async () => {
+		const diagram = fake.seedDiagram({ name: 'Behind a dead proxy' });
+		const { url: deadProxy, host } = await closedPort();
+		const result = await run(fake, { ...getDiagram(String(diagram.id)), requestOptions: { proxy: deadProxy } });
+		expect(requestLines(fake)).toEqual([]);
+		expect(result.items).toEqual([]);
+		expect(result.error?.message).toBe(`The proxy ${host} refused the connection`);
+		expect(result.error?.description).toMatch(
+			new RegExp(`^The node already retried\\. Check that the proxy in Settings → Proxy \\(${host.replace(/\./g, '\\.')}\\) is running and lets requests to the Base URL through`),
+		);
+	}, 20_000);
+
+	it('a POST whose connection the proxy refuses says nothing was sent (not "may have been carried out")', async () => {
+		const { url: deadProxy, host } = await closedPort();
+		const result = await run(fake, { resource: 'folder', operation: 'create', name: 'Never sent', requestOptions: { proxy: deadProxy } });
+		expect(fake.requests).toHaveLength(0);
+		expect(result.error?.message).toBe(`The proxy ${host} refused the connection`);
+		expect(result.error?.description).toMatch(
+			new RegExp(`^The connection was refused, so nothing was sent and nothing was carried out\\. Check that the proxy in Settings → Proxy \\(${host.replace(/\./g, '\\.')}\\) is running, then run the node again\\.`),
+		);
 	});
 
 	it('Ignore SSL Issues holds for the follow-up name look-up too, not only the image request', async () => {

@@ -66,3 +66,12 @@ export async function startProxy(): Promise<LoopbackProxy> {
 			}),
 	};
 }
+
+/** A proxy URL on 127.0.0.1 where nothing listens (a port taken and freed again): a proxy that is down. */
+export async function closedPort(): Promise<{ url: string; host: string }> {
+	const server = net.createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return { url: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}` };
+}

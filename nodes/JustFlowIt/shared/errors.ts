@@ -44,6 +44,8 @@ export interface FailureContext {
 	waitedSeconds?: number;
 	/** The most the request may wait on rate limits (the node setting, or the caller's SendOptions). */
 	maxWaitSeconds?: number;
+	/** Settings → Proxy as `host:port` (no credentials), when the request went through one. */
+	proxy?: string;
 }
 
 function optionalText(change: (text: string) => string, text: string | undefined): string | undefined {
@@ -104,13 +106,23 @@ type Explanation = { message: string; fix: string };
 function explainNoAnswer(failure: ApiFailure, context: FailureContext): Explanation {
 	const timedOut = failure.transportCode === 'ETIMEDOUT' || failure.transportCode === 'ECONNABORTED';
 	const who = failure.foreignHost ? `the image host ${failure.foreignHost}` : 'Just Flow It';
+	// Through a proxy the node only ever connects to the proxy: a refused or dropped connection is
+	// the proxy's before it can be anyone else's.
+	const viaProxy = context.proxy ? ` through the proxy ${context.proxy}` : '';
+	const proxyRefused = context.proxy && failure.transportCode === 'ECONNREFUSED';
 	return {
-		message: timedOut
-			? `${who.charAt(0).toUpperCase()}${who.slice(1)} did not answer in time`
-			: `The connection to ${who} was interrupted before an answer arrived`,
-		fix: context.isPost
+		message: proxyRefused
+			? `The proxy ${context.proxy} refused the connection`
+			: timedOut
+				? `${who.charAt(0).toUpperCase()}${who.slice(1)} did not answer in time${viaProxy}`
+				: `The connection to ${who}${viaProxy} was interrupted before an answer arrived`,
+		fix: context.isPost && failure.transportCode === 'ECONNREFUSED'
+			? `The connection was refused, so nothing was sent and nothing was carried out. ${context.proxy ? `Check that the proxy in Settings → Proxy (${context.proxy}) is running` : 'Check that the Base URL in the credential is right and that Just Flow It is reachable'}, then run the node again.`
+			: context.isPost
 			? 'The request may still have been carried out, so it was not repeated automatically (that could create a duplicate or use generation quota twice). Check in Just Flow It, then run the node again.'
-			: 'The node already retried. Check that the Base URL in the credential is right and that Just Flow It is reachable, then run again.',
+			: context.proxy
+				? `The node already retried. Check that the proxy in Settings → Proxy (${context.proxy}) is running and lets requests to the Base URL through, and that the Base URL in the credential is right, then run again.`
+				: 'The node already retried. Check that the Base URL in the credential is right and that Just Flow It is reachable, then run again.',
 	};
 }
 

@@ -190,6 +190,7 @@ async function prepareRequest(
 				readParameter(ctx, 'requestOptions.maxRateLimitWait', DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS),
 		) || 0,
 	);
+	const settings = requestSettingsOf(ctx);
 	return {
 		ctx,
 		credentials,
@@ -197,7 +198,7 @@ async function prepareRequest(
 		baseUrl,
 		apiOrigin: allowedOrigin(credentials.baseUrl),
 		signal: cancelSignalOf(ctx),
-		settings: requestSettingsOf(ctx),
+		settings,
 		maxWaitSeconds,
 		deadline: sendOptions?.deadline,
 		context: {
@@ -210,6 +211,7 @@ async function prepareRequest(
 			baseUrl,
 			isPost: (method ?? 'GET').toUpperCase() === 'POST',
 			maxWaitSeconds,
+			...(settings.proxy ? { proxy: `${settings.proxy.host}:${settings.proxy.port}` } : {}),
 		},
 	};
 }
