@@ -29,7 +29,9 @@ describe('Generate → Create checks every item before the first generation', ()
 		const result = await run(fake, generate(), { input: PROMPTS });
 		expect(fake.requests).toHaveLength(0);
 		expect(result.error?.message).toBe('Item 2: Prompt is empty');
-		expect(result.error?.description).toBe(`Describe the process to draw, for example by mapping a form field. ${NOTHING_SENT}`);
+		expect(result.error?.description).toBe(
+			`Its expression {{ $json.prompt }} gave no text for this item: check the field it maps in the input item. Describe the process to draw, for example by mapping a form field. ${NOTHING_SENT}`,
+		);
 	});
 
 	it('with Continue On Fail sends exactly the two valid prompts and gives the blank one as an error item', async () => {

@@ -167,13 +167,21 @@ export function requirePositiveNumber(path: string, label: string): PreSendActio
 	};
 }
 
-/** preSend step: a text parameter must not be empty (or only spaces). */
+/**
+ * preSend step: a text parameter must not be empty (or only spaces). When it is an expression,
+ * the error quotes it: what is empty is then the input item's field it maps, not the parameter.
+ */
 export function requireText(path: string, label: string, hint: string): PreSendAction {
 	return async function (this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions) {
 		const value = this.getNodeParameter(path, '') as unknown;
 		if (typeof value !== 'string' || value.trim() === '') {
+			const stored = storedParameter(this, path);
+			const expression = typeof stored === 'string' && stored.startsWith('=') ? stored.slice(1).trim() : '';
+			const quoted = expression.length > 80 ? `${expression.slice(0, 80)}…` : expression;
 			throw forToolUse(this.getNode(), new NodeOperationError(this.getNode(), `${label} is empty`, {
-				description: hint,
+				description: expression
+					? `Its expression ${withoutAngleBrackets(quoted)} gave no text for this item: check the field it maps in the input item. ${hint}`
+					: hint,
 				itemIndex: this.getItemIndex(),
 			}));
 		}
