@@ -220,3 +220,22 @@ describe('an answer that goes on without end is stopped at 64 MiB, long before S
 		expect(result.error?.description).toMatch(/nothing was output\. The request may have been carried out: look in Just Flow It before you run the node again\. Check the Base URL/);
 	});
 });
+
+describe('an answer whose bytes are not what its Content-Encoding says is explained, not a zlib message', () => {
+	it('Get with a Content-Encoding gzip answer that is plain JSON: "could not be unpacked", with the request ID, sent once', async () => {
+		const diagram = fake.seedDiagram({ name: 'Garbled' });
+		fake.injectFailure({
+			path: `/diagrams/${diagram.id}`,
+			status: 200,
+			body: '{"object":"diagram"}',
+			headers: { ...JSON_TYPE, 'Content-Encoding': 'gzip', 'X-Request-Id': 'req_00000000000000ab' },
+		});
+		const result = await run(fake, getDiagram(String(diagram.id)));
+		expect(requestLines(fake)).toEqual([`GET /diagrams/${diagram.id}`]);
+		expect(result.items).toEqual([]);
+		expect(result.error?.message).toBe('The answer from Just Flow It could not be unpacked: it said it was compressed, but its bytes are not');
+		expect(result.error?.description).toBe(
+			'A proxy or a server in trouble garbled the answer on the way, and nothing was output. Check the Base URL in the credential and Settings → Proxy, then run again; if it persists, contact Just Flow It support with the request ID req_00000000000000ab.',
+		);
+	});
+});

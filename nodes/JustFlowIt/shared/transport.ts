@@ -427,6 +427,7 @@ function attemptTimeoutMs(prepared: PreparedRequest): number {
 async function sendAttempt(prepared: PreparedRequest, attempt: Attempt): Promise<IN8nHttpFullResponse> {
 	const timeoutMs = attemptTimeoutMs(prepared);
 	const bound = boundAttempt(prepared, timeoutMs);
+	let answer: IN8nHttpFullResponse | undefined;
 	try {
 		const options: IHttpRequestOptions = {
 			...attempt.options,
@@ -444,12 +445,13 @@ async function sendAttempt(prepared: PreparedRequest, attempt: Attempt): Promise
 		const sent = attempt.withKey ? await withKey(prepared, options) : options;
 		// The body comes as a stream and is read here, so that no answer can grow past
 		// MAX_ANSWER_BYTES; it is then handed on as n8n's client would have given it.
-		const streamed = (await prepared.ctx.helpers.httpRequest({ ...sent, encoding: 'stream' })) as IN8nHttpFullResponse;
-		const bytes = await readAnswerBytes(prepared, attempt, streamed, bound.signal);
-		return { ...streamed, body: asClientGivesIt(bytes, attempt.options.encoding) as IN8nHttpFullResponse['body'] };
+		answer = (await prepared.ctx.helpers.httpRequest({ ...sent, encoding: 'stream' })) as IN8nHttpFullResponse;
+		const bytes = await readAnswerBytes(prepared, attempt, answer, bound.signal);
+		return { ...answer, body: asClientGivesIt(bytes, attempt.options.encoding) as IN8nHttpFullResponse['body'] };
 	} catch (error) {
 		throwIfCancelled(prepared);
 		if (bound.timedOut()) return noAnswer('ETIMEDOUT');
+		if (answer && isUndecodable(error)) throw undecodableAnswer(prepared, attempt, answer);
 		if (!isNoAnswer(error)) throw asNodeError(prepared.ctx.getNode(), error, itemOf(prepared.ctx).itemIndex);
 		return noAnswer(transportCode(error));
 	} finally {
@@ -506,19 +508,47 @@ function asClientGivesIt(bytes: Buffer, encoding: IHttpRequestOptions['encoding'
 	}
 }
 
-function answerTooLarge(prepared: PreparedRequest, attempt: Attempt, response: IN8nHttpFullResponse): NodeOperationError {
+/**
+ * An answer that arrived but could not be read (too large, or not decodable): nothing is output and
+ * the request is not sent again. `why` says what was wrong with it; the rest is the same advice.
+ */
+function unreadAnswer(
+	prepared: PreparedRequest,
+	attempt: Attempt,
+	response: IN8nHttpFullResponse,
+	{ message, why }: { message: (sender: string) => string; why: string },
+): NodeOperationError {
 	const requestId = headerValue(response.headers as IDataObject, 'x-request-id');
 	const fromApi = attempt.target.origin === prepared.apiOrigin;
-	const sender = fromApi ? 'Just Flow It' : attempt.target.host;
-	const limit = `${MAX_ANSWER_BYTES / 1024 / 1024} MiB`;
 	const carriedOut = prepared.context.isPost
 		? ' The request may have been carried out: look in Just Flow It before you run the node again.'
 		: '';
-	return new NodeOperationError(prepared.ctx.getNode(), `The answer from ${sender} went on past ${limit}, so the node stopped reading it`, {
+	return new NodeOperationError(prepared.ctx.getNode(), message(fromApi ? 'Just Flow It' : attempt.target.host), {
 		description:
-			`No answer of the API is that large (a diagram's image or BPMN is a few MiB), so a proxy or a server in trouble is sending without end, and nothing was output.${carriedOut} ` +
+			`${why}, and nothing was output.${carriedOut} ` +
 			`Check the Base URL in the credential and Settings → Proxy, then run again; if it persists, contact Just Flow It support${requestId ? ` with the request ID ${requestId}` : ''}.`,
 		...itemOf(prepared.ctx),
+	});
+}
+
+function answerTooLarge(prepared: PreparedRequest, attempt: Attempt, response: IN8nHttpFullResponse): NodeOperationError {
+	const limit = `${MAX_ANSWER_BYTES / 1024 / 1024} MiB`;
+	return unreadAnswer(prepared, attempt, response, {
+		message: (sender) => `The answer from ${sender} went on past ${limit}, so the node stopped reading it`,
+		why: "No answer of the API is that large (a diagram's image or BPMN is a few MiB), so a proxy or a server in trouble is sending without end",
+	});
+}
+
+/** zlib's and brotli's errors for bytes that are not what Content-Encoding says. */
+function isUndecodable(error: unknown): boolean {
+	return errorChain(error).some((link) => typeof link.code === 'string' && /^Z_|BROTLI|ZSTD/.test(link.code));
+}
+
+/** (The HTTP client drops Content-Encoding once it unpacks, so the header cannot be quoted.) */
+function undecodableAnswer(prepared: PreparedRequest, attempt: Attempt, response: IN8nHttpFullResponse): NodeOperationError {
+	return unreadAnswer(prepared, attempt, response, {
+		message: (sender) => `The answer from ${sender} could not be unpacked: it said it was compressed, but its bytes are not`,
+		why: 'A proxy or a server in trouble garbled the answer on the way',
 	});
 }
 
