@@ -104,26 +104,35 @@ type Explanation = { message: string; fix: string };
 
 /** No HTTP answer at all: the connection dropped, was refused, or timed out. */
 function explainNoAnswer(failure: ApiFailure, context: FailureContext): Explanation {
-	const timedOut = failure.transportCode === 'ETIMEDOUT' || failure.transportCode === 'ECONNABORTED';
+	return { message: noAnswerMessage(failure, context), fix: noAnswerFix(failure, context) };
+}
+
+/**
+ * What happened. Through a proxy the node only ever connects to the proxy: a refused connection
+ * is the proxy's, and a timeout or a drop is named as going through it.
+ */
+function noAnswerMessage(failure: ApiFailure, context: FailureContext): string {
+	if (context.proxy && failure.transportCode === 'ECONNREFUSED') return `The proxy ${context.proxy} refused the connection`;
 	const who = failure.foreignHost ? `the image host ${failure.foreignHost}` : 'Just Flow It';
-	// Through a proxy the node only ever connects to the proxy: a refused or dropped connection is
-	// the proxy's before it can be anyone else's.
 	const viaProxy = context.proxy ? ` through the proxy ${context.proxy}` : '';
-	const proxyRefused = context.proxy && failure.transportCode === 'ECONNREFUSED';
-	return {
-		message: proxyRefused
-			? `The proxy ${context.proxy} refused the connection`
-			: timedOut
-				? `${who.charAt(0).toUpperCase()}${who.slice(1)} did not answer in time${viaProxy}`
-				: `The connection to ${who}${viaProxy} was interrupted before an answer arrived`,
-		fix: context.isPost && failure.transportCode === 'ECONNREFUSED'
-			? `The connection was refused, so nothing was sent and nothing was carried out. ${context.proxy ? `Check that the proxy in Settings → Proxy (${context.proxy}) is running` : 'Check that the Base URL in the credential is right and that Just Flow It is reachable'}, then run the node again.`
-			: context.isPost
-			? 'The request may still have been carried out, so it was not repeated automatically (that could create a duplicate or use generation quota twice). Check in Just Flow It, then run the node again.'
-			: context.proxy
-				? `The node already retried. Check that the proxy in Settings → Proxy (${context.proxy}) is running and lets requests to the Base URL through, and that the Base URL in the credential is right, then run again.`
-				: 'The node already retried. Check that the Base URL in the credential is right and that Just Flow It is reachable, then run again.',
-	};
+	const timedOut = failure.transportCode === 'ETIMEDOUT' || failure.transportCode === 'ECONNABORTED';
+	if (timedOut) return `${who.charAt(0).toUpperCase()}${who.slice(1)} did not answer in time${viaProxy}`;
+	return `The connection to ${who}${viaProxy} was interrupted before an answer arrived`;
+}
+
+/** What to do: a POST is never repeated, but a refused connection sent nothing at all. */
+function noAnswerFix(failure: ApiFailure, context: FailureContext): string {
+	const checkProxy = context.proxy ? `Check that the proxy in Settings → Proxy (${context.proxy}) is running` : undefined;
+	if (context.isPost && failure.transportCode === 'ECONNREFUSED') {
+		return `The connection was refused, so nothing was sent and nothing was carried out. ${checkProxy ?? 'Check that the Base URL in the credential is right and that Just Flow It is reachable'}, then run the node again.`;
+	}
+	if (context.isPost) {
+		return 'The request may still have been carried out, so it was not repeated automatically (that could create a duplicate or use generation quota twice). Check in Just Flow It, then run the node again.';
+	}
+	if (checkProxy) {
+		return `The node already retried. ${checkProxy} and lets requests to the Base URL through, and that the Base URL in the credential is right, then run again.`;
+	}
+	return 'The node already retried. Check that the Base URL in the credential is right and that Just Flow It is reachable, then run again.';
 }
 
 /** An answer from a host that is not the API: an image link or the target of a redirect. */

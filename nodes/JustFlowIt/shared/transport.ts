@@ -446,7 +446,10 @@ async function sendAttempt(prepared: PreparedRequest, attempt: Attempt): Promise
 		// The body comes as a stream and is read here, so that no answer can grow past
 		// MAX_ANSWER_BYTES; it is then handed on as n8n's client would have given it.
 		answer = (await prepared.ctx.helpers.httpRequest({ ...sent, encoding: 'stream' })) as IN8nHttpFullResponse;
-		const bytes = await readAnswerBytes(prepared, attempt, answer, bound.signal);
+		const body = answer.body as unknown;
+		// A client that gave the body whole (no stream) has already read it: it is passed on as it came.
+		if (!isReadable(body)) return answer;
+		const bytes = await readAnswerBytes(prepared, attempt, answer, body, bound.signal);
 		return { ...answer, body: asClientGivesIt(bytes, attempt.options.encoding) as IN8nHttpFullResponse['body'] };
 	} catch (error) {
 		throwIfCancelled(prepared);
@@ -464,10 +467,9 @@ async function readAnswerBytes(
 	prepared: PreparedRequest,
 	attempt: Attempt,
 	response: IN8nHttpFullResponse,
+	body: ReadableBody,
 	signal: AbortSignal,
 ): Promise<Buffer> {
-	const body = response.body as unknown;
-	if (!isReadable(body)) return Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : '');
 	// A timeout or cancel ends the read even where the HTTP client would not end the stream.
 	const stop = () => body.destroy(abortReason(signal));
 	signal.addEventListener('abort', stop, { once: true });
@@ -489,8 +491,12 @@ async function readAnswerBytes(
 	}
 }
 
-function isReadable(body: unknown): body is NodeJS.ReadableStream & { destroy(error?: Error): void } {
-	return !!body && typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' && typeof (body as { destroy?: unknown }).destroy === 'function';
+type ReadableBody = NodeJS.ReadableStream & { destroy(error?: Error): void };
+
+function isReadable(body: unknown): body is ReadableBody {
+	if (!body || typeof body !== 'object') return false;
+	const stream = body as { [Symbol.asyncIterator]?: unknown; destroy?: unknown };
+	return typeof stream[Symbol.asyncIterator] === 'function' && typeof stream.destroy === 'function';
 }
 
 /**
