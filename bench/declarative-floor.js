@@ -13,6 +13,8 @@
 const path = require('node:path');
 
 const FLOOR_TYPE = 'bench.declarativeFloor';
+/** How the bench reports name the floor with as many properties as the node. */
+const FLOOR_LABEL = 'declarative floor: same number of properties (bench/declarative-floor.js)';
 
 /** How many top-level properties the built Just Flow It node declares. */
 function justFlowItPropertyCount() {
@@ -81,4 +83,4 @@ function declarativeFloorNode(name = 'Render') {
 	};
 }
 
-module.exports = { FLOOR_TYPE, declarativeFloorNode, declarativeFloorType, justFlowItPropertyCount };
+module.exports = { FLOOR_LABEL, FLOOR_TYPE, declarativeFloorNode, declarativeFloorType, justFlowItPropertyCount };

@@ -12,6 +12,8 @@
 const { fork } = require('node:child_process');
 const path = require('node:path');
 
+const { FLOOR_LABEL, FLOOR_TYPE, declarativeFloorNode, declarativeFloorType } = require('./declarative-floor');
+
 /**
  * BENCH_MEMORY_SIZES=2000 runs fewer sizes (a quick look; the goal needs both). BENCH_MEMORY_DETAIL=1
  * and BENCH_MEMORY_HELD=1 print more per run (see the child).
@@ -19,7 +21,7 @@ const path = require('node:path');
 const SIZES = (process.env.BENCH_MEMORY_SIZES ?? '2000,10000').split(',').map(Number);
 const CONTENDERS = {
 	ours: 'Just Flow It node (Render → Image)',
-	floor: 'declarative floor: same number of properties (bench/declarative-floor.js)',
+	floor: FLOOR_LABEL,
 	smallFloor: 'declarative floor: 2 properties',
 	http: 'HTTP Request node (response format: file)',
 };
@@ -105,7 +107,6 @@ async function child({ who, size, baseUrl, ids }) {
 	const install = await ensureN8nInstalled();
 	const nodesBase = path.join(install.dir, 'node_modules', 'n8n-nodes-base');
 	const { HttpRequest } = require(path.join(nodesBase, 'dist', 'nodes', 'HttpRequest', 'HttpRequest.node.js'));
-	const { FLOOR_TYPE, declarativeFloorNode, declarativeFloorType } = require('./declarative-floor');
 	const extraNodeTypes = {
 		'n8n-nodes-base.httpRequest': new HttpRequest(),
 		[FLOOR_TYPE]: declarativeFloorType(who === 'smallFloor' ? 2 : undefined),

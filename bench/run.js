@@ -15,9 +15,7 @@ const { TEST_KEY } = require('../test/fake/server');
 const { ensureN8nInstalled } = require('../test/e2e/n8n-runner');
 const { benchProcesses, startFakeProcess } = require('./processes');
 const { benchMemory } = require('./memory');
-const { FLOOR_TYPE, declarativeFloorNode, declarativeFloorType } = require('./declarative-floor');
-
-const FLOOR_LABEL = 'declarative floor: same number of properties (bench/declarative-floor.js)';
+const { FLOOR_LABEL, FLOOR_TYPE, declarativeFloorNode, declarativeFloorType } = require('./declarative-floor');
 
 const ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
